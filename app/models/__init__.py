@@ -1,0 +1,41 @@
+"""The store: typed SQLAlchemy models for the whole domain, the engine and migrations."""
+
+from app.models.base import Base
+from app.models.cohort import Cohort, CohortStaff, Membership
+from app.models.mail import Alert, OutboxMessage
+from app.models.milestone import Gate, Milestone, MilestoneCohort, Prerequisite, Step
+from app.models.oplog import Operation
+from app.models.person import Person, PersonAttribute, PersonImpact, Staff, StaffRole
+from app.models.program import Campaign, CampaignRun, Setting, Template
+from app.models.progress import DONE_STATES, STATES, Progress, ProgressEvent, StepCheck
+from app.models.session import ScheduledSession
+
+__all__ = [
+    "DONE_STATES",
+    "STATES",
+    "Alert",
+    "Base",
+    "Campaign",
+    "CampaignRun",
+    "Cohort",
+    "CohortStaff",
+    "Gate",
+    "Membership",
+    "Milestone",
+    "MilestoneCohort",
+    "Operation",
+    "OutboxMessage",
+    "Person",
+    "PersonAttribute",
+    "PersonImpact",
+    "Prerequisite",
+    "Progress",
+    "ProgressEvent",
+    "ScheduledSession",
+    "Setting",
+    "Staff",
+    "StaffRole",
+    "Step",
+    "StepCheck",
+    "Template",
+]

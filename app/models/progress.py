@@ -1,0 +1,71 @@
+"""Progress (one participant × one milestone) and the append-only history of each one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+STATES = ("locked", "open", "started", "submitted", "complete", "denied", "skipped")
+DONE_STATES = ("complete", "skipped")
+
+
+class Progress(Base):
+    __tablename__ = "progress"
+    __table_args__ = (
+        UniqueConstraint("person_id", "milestone_id"),
+        Index("ix_progress_milestone_state", "milestone_id", "state"),
+        Index("ix_progress_state_due", "state", "due_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    milestone_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("milestones.id"))
+    state: Mapped[str] = mapped_column(String(20))
+    assigned_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    state_since: Mapped[datetime]
+    due_on: Mapped[date | None]
+    extended_until: Mapped[date | None]
+    acted: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class ProgressEvent(Base):
+    """What happened to a progress: past-tense kind, states, when, who, why, which command."""
+
+    __tablename__ = "progress_events"
+    __table_args__ = (Index("ix_progress_events_progress_at", "progress_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    progress_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("progress.id"))
+    op_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    at: Mapped[datetime]
+    actor: Mapped[str | None]
+    note: Mapped[str | None]
+
+
+class StepCheck(Base):
+    """A ticked step of one progress."""
+
+    __tablename__ = "step_checks"
+
+    progress_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("progress.id", ondelete="CASCADE"), primary_key=True
+    )
+    step_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("steps.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime]
+    actor: Mapped[str | None]
