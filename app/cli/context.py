@@ -1,0 +1,103 @@
+"""What a verb runs with: the store (opened on first use), output in text or JSON, time."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from app.models.store import Store, open_store
+from app.services.clock import parse_time, utcnow
+from app.services.commands import Command, SetupProfile
+from app.services.settings import USER, get_setting, program_zone
+from app.services.write import SYSTEM, Result, execute
+
+
+class Failure(Exception):
+    """Refused or bad input: exit status 1 with one message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def default_db() -> Path:
+    env = os.environ.get("WAYPOINT_DB")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("Waypoint", appauthor=False)) / "default.sqlite3"
+
+
+def default_user() -> tuple[str, str]:
+    email = os.environ.get("WAYPOINT_USER")
+    name = getpass.getuser()
+    return (email or f"{name}@localhost", name)
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+class Context:
+    def __init__(self, db: str | None, json: bool) -> None:
+        self.db = Path(db).expanduser() if db else default_db()
+        self.json = json
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.db)
+            self.ensure_profile()
+        return self._store
+
+    def ensure_profile(self) -> None:
+        """A store always has a user: the profile's, an admin, made on first use."""
+        with self.store.session() as session:
+            if get_setting(session, USER):
+                return
+        email, name = default_user()
+        result = execute(self.store, SetupProfile(at=utcnow(), by=SYSTEM, email=email, name=name))
+        if not result.ok:
+            raise Failure(result.error or "could not set up the profile")
+
+    def time(self, text: str | None) -> datetime:
+        if not text:
+            return utcnow()
+        with self.store.session() as session:
+            zone = program_zone(session)
+        try:
+            return parse_time(text, zone)
+        except ValueError as exc:
+            raise Failure(f"--at: {exc}") from exc
+
+    def run(self, command: Command, *, dry_run: bool = False) -> Result:
+        result = execute(self.store, command, dry_run=dry_run)
+        if not result.ok:
+            raise Failure(result.error or "refused")
+        return result
+
+    def emit(self, payload: dict[str, Any], text: str) -> None:
+        if self.json:
+            print(json.dumps(payload, default=to_json, ensure_ascii=False, indent=None))
+        elif text:
+            print(text)
+
+    def fail(self, message: str) -> None:
+        if self.json:
+            print(json.dumps({"ok": False, "error": message}, ensure_ascii=False))
+        lines = message.splitlines() or [message]
+        for line in lines:
+            print(f"waypoint: {line}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()

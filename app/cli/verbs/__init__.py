@@ -1,0 +1,1 @@
+"""Verb modules; each registers its verbs with app.cli.registry.verb."""

@@ -1,0 +1,88 @@
+"""Verbs that read: show, gates, outbox, alerts."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.context import Context
+from app.cli.registry import reading, verb
+from app.services.queries.outbox_view import alerts, outbox
+from app.services.queries.person_view import gate_statuses, person_view
+
+
+def _person_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("person", metavar="PERSON")
+    reading(parser)
+
+
+@verb("show", "a participant's milestones, states and due dates", _person_args)
+def show(args: argparse.Namespace, ctx: Context) -> int:
+    at = ctx.time(args.at)
+    with ctx.store.session() as session:
+        view = person_view(session, args.person, at)
+    person = view.person
+    payload = {
+        "person": {"id": person.external_id, "name": person.name, "email": person.email,
+                   "status": person.status, "location": person.location,
+                   "cohorts": [c.key for c in view.cohorts]},
+        "milestones": [
+            {"key": m.key, "title": m.title, "state": m.state, "due": m.due,
+             "due_label": m.due_label, "past_due": m.past_due, "progress": m.progress,
+             "started_at": m.started_at, "completed_at": m.completed_at, "gate": m.gate,
+             "locked_reason": m.locked_reason, "approvals": [], "steps": m.steps,
+             "labels": m.labels}
+            for m in view.milestones
+        ],
+    }
+    lines = [f"{person.name} ({person.external_id})  status: {person.status or '-'}  "
+             f"cohorts: {', '.join(c.key for c in view.cohorts) or '-'}"]
+    for m in view.milestones:
+        due = m.due_label or (m.due.isoformat() if m.due else "")
+        flags = " PAST DUE" if m.past_due else ""
+        flags += f" [{m.progress.replace('_', ' ')}]" if m.progress else ""
+        lines.append(f"  {m.state:<10} {m.title}  {('due ' + due) if due else ''}{flags}")
+        if m.locked_reason:
+            lines.append(f"             ↳ {m.locked_reason}")
+    ctx.emit(payload, "\n".join(lines))
+    return 0
+
+
+@verb("gates", "a participant's stage gates", _person_args)
+def gates(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.store.session() as session:
+        person, statuses = gate_statuses(session, args.person)
+        rows = [{"key": g.key, "name": g.name, "status": s} for g, s in statuses]
+    text = "\n".join(f"{r['status']:<12} {r['name']}" for r in rows) or "No stage gates."
+    ctx.emit({"person": person.external_id, "gates": rows}, text)
+    return 0
+
+
+def _outbox_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--status", choices=["queued", "sent", "failed"])
+
+
+@verb("outbox", "mail waiting to be sent, or sent", _outbox_args)
+def show_outbox(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.store.session() as session:
+        messages = [
+            {"to": m.to_email, "kind": m.kind, "subject": m.subject, "created_at": m.created_at,
+             "status": m.status}
+            for m in outbox(session, args.status)
+        ]
+    text = "\n".join(f"{m['status']:<7} {m['kind']:<10} {m['to']:<30} {m['subject']}"
+                     for m in messages) or "The outbox is empty."
+    ctx.emit({"messages": messages}, text)
+    return 0
+
+
+def _alerts_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all", action="store_true", help="include acknowledged alerts")
+
+
+@verb("alerts", "staff alerts", _alerts_args)
+def show_alerts(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.store.session() as session:
+        rows = alerts(session, include_acknowledged=args.all)
+    text = "\n".join(f"{r['kind']:<14} {r['message']}" for r in rows) or "No alerts."
+    ctx.emit({"alerts": rows}, text)
+    return 0

@@ -1,0 +1,118 @@
+"""Commands: small immutable records of intent, one per thing a user can do.
+
+Each names what it acts on by the keys users type (participant id, milestone key), carries
+its own time and actor, and an op id from which the rows it creates take their ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    at: datetime
+    by: str | None = None
+    op_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupProfile(Command):
+    """Make the profile's user an admin of this store (init, first start)."""
+
+    email: str
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyProgram(Command):
+    spec: Any  # programs.ProgramSpec
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonRow:
+    line: int
+    external_id: str
+    name: str
+    email: str | None = None
+    cohort: str | None = None
+    location: str | None = None
+    status: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
+    impacts: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportPeople(Command):
+    rows: tuple[PersonRow, ...]
+    cohort: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Enroll(Command):
+    person: str
+    cohort: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unenroll(Command):
+    person: str
+    cohort: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgressCommand(Command):
+    person: str
+    milestone: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartProgress(ProgressCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteProgress(ProgressCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkipProgress(ProgressCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class BypassProgress(ProgressCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReopenProgress(ProgressCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtendDue(ProgressCommand):
+    until: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class TickStep(ProgressCommand):
+    step: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetPerson(Command):
+    """Change a participant: pipeline status, attributes (key → value) and impacts
+    ((key, stage) → number)."""
+
+    person: str
+    status: str | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
+    impacts: tuple[tuple[str, str, float], ...] = ()

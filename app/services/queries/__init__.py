@@ -1,0 +1,1 @@
+"""Read models: plain dataclasses and dicts for the board, the inbox, `show` and reports."""

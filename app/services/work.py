@@ -1,0 +1,76 @@
+"""The unit of work a command runs in: its session, actor, time, ids and what it changed.
+
+Ids of rows a command creates derive from the command's op id and a counter, so the sync
+server replaying the same command against the same state creates the same rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session as OrmSession
+
+from app.models import Person, Staff
+from app.services.clock import local_date
+from app.services.settings import program_zone
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff user with roles, a participant acting on their own progress, or the
+    system (rules and the scheduler)."""
+
+    label: str
+    staff: Staff | None = None
+    person: Person | None = None
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    def has_any_role(self, roles: list[str] | tuple[str, ...] | set[str]) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+@dataclass
+class Work:
+    session: OrmSession
+    op_id: uuid.UUID
+    at: datetime
+    actor: Actor
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+    pending: deque[Any] = field(default_factory=deque)
+    _counter: int = 0
+
+    def new_id(self) -> uuid.UUID:
+        self._counter += 1
+        return uuid.uuid5(self.op_id, str(self._counter))
+
+    def emit(self, event: Any) -> None:
+        """Queue a domain event; execute() runs the rules it sets off after the handler."""
+        self.pending.append(event)
+
+    def record(self, flag: str, entry: dict[str, Any] | None = None) -> None:
+        self.flags.add(flag)
+        if entry is not None:
+            self.changes.append(entry)
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return program_zone(self.session)
+
+    @property
+    def today(self):  # noqa: ANN201 - a date
+        return local_date(self.at, self.zone)

@@ -1,0 +1,150 @@
+"""execute(): the one write path. Every change of state in Waypoint comes through here.
+
+One transaction per command: resolve the actor, run the handler (which checks permission and
+preconditions, then applies), run the rules the change sets off until nothing more changes,
+append the command to the operation log, commit. A refusal anywhere rolls everything back and
+comes back as a result with the reason, never half a change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from app.models import Operation, StaffRole
+from app.models.store import Store
+from app.services import lookup
+from app.services import rules as _rules  # noqa: F401 - registers every handler and rule
+from app.services.commands import Command
+from app.services.errors import Refused
+from app.services.registry import HANDLERS, RULES
+from app.services.settings import CLIENT, USER, get_setting
+from app.services.work import Actor, Work
+
+RULE_LIMIT = 200_000
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    flags: frozenset[str] = frozenset()
+    error: str | None = None
+    op_id: uuid.UUID | None = None
+    dry_run: bool = False
+
+
+class _DryRun(Exception):
+    """Raised after a dry run has computed its changes, to roll them back."""
+
+
+def resolve_actor(session: OrmSession, by: str | None) -> Actor:
+    """`--by`: a staff email, a participant's id or email, or (absent) the profile's user."""
+    if by == SYSTEM:
+        return Actor(label=SYSTEM, roles=frozenset({"system"}))
+    ref = by or get_setting(session, USER)
+    if not ref:
+        raise Refused("No user is set for this store: run `waypoint init` or give --by.")
+    staff = lookup.staff_by_email(session, ref)
+    if staff is not None:
+        roles = frozenset(
+            session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff.id))
+        )
+        return Actor(label=staff.email, staff=staff, roles=roles)
+    person = lookup.person_by_ref(session, ref)
+    if person is not None:
+        return Actor(label=person.external_id, person=person)
+    raise Refused(f"No staff member or participant is known as '{ref}'.")
+
+
+def run_rules(work: Work) -> None:
+    steps = 0
+    while work.pending:
+        event = work.pending.popleft()
+        for rule in RULES.get(type(event), ()):
+            rule(event, work)
+        steps += 1
+        if steps > RULE_LIMIT:
+            raise Refused(
+                "The rules this change sets off never settle (a milestone's completion "
+                "actions undo each other); nothing was changed."
+            )
+
+
+def plain(value: Any) -> Any:
+    """Commands as JSON for the operation log (and the sync wire)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _log(work: Work, command: Command) -> None:
+    args = plain(command)
+    for key in ("at", "by", "op_id"):
+        args.pop(key, None)
+    work.session.add(
+        Operation(
+            id=command.op_id,
+            client_id=get_setting(work.session, CLIENT) or "local",
+            name=type(command).__name__,
+            args=args,
+            actor=work.actor.label,
+            at=command.at,
+            changes=work.changes[:1000],
+        )
+    )
+
+
+def execute_in(session: OrmSession, command: Command, *, dry_run: bool = False) -> Result:
+    """Run a command in an open session; the caller owns the transaction."""
+    handler = HANDLERS.get(type(command))
+    if handler is None:
+        raise TypeError(f"no handler for {type(command).__name__}")
+    work = Work(session=session, op_id=command.op_id, at=command.at,
+                actor=resolve_actor(session, command.by))
+    handler(command, work)
+    run_rules(work)
+    if not dry_run:
+        _log(work, command)
+    session.flush()
+    return Result(ok=True, changes=work.changes, flags=frozenset(work.flags),
+                  op_id=command.op_id, dry_run=dry_run)
+
+
+def execute(store: Store, command: Command, *, dry_run: bool = False) -> Result:
+    """Apply a command all or nothing. A dry run computes the same changes, then rolls back."""
+    session = store.session()
+    try:
+        session.begin()
+        result = execute_in(session, command, dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+        return result
+    except Refused as refusal:
+        session.rollback()
+        return Result(ok=False, error=refusal.message, op_id=command.op_id, dry_run=dry_run)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
