@@ -51,6 +51,7 @@ class Context:
         self.db = Path(db).expanduser() if db else default_db()
         self.json = json
         self._store: Store | None = None
+        self.profile: tuple[str, str] | None = None  # init --user: who the profile's user is
 
     @property
     def store(self) -> Store:
@@ -64,7 +65,7 @@ class Context:
         with self.store.session() as session:
             if get_setting(session, USER):
                 return
-        email, name = default_user()
+        email, name = self.profile or default_user()
         result = execute(self.store, SetupProfile(at=utcnow(), by=SYSTEM, email=email, name=name))
         if not result.ok:
             raise Failure(result.error or "could not set up the profile")

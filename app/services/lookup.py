@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from app.models import Cohort, Membership, Milestone, MilestoneCohort, Person, Progress, Staff
-from app.services.errors import Refused
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session as OrmSession
+
+from app.models import Cohort, Membership, Milestone, MilestoneCohort, Person, Progress, Staff
+from app.services.errors import Refused
 
 
 def person(session: OrmSession, ref: str) -> Person:

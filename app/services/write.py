@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.models import Operation, StaffRole
 from app.models.store import Store
+from app.services import demo as _demo  # noqa: F401 - registers the demo handler
 from app.services import lookup
 from app.services import rules as _rules  # noqa: F401 - registers every handler and rule
 from app.services.commands import Command
@@ -40,10 +41,6 @@ class Result:
     error: str | None = None
     op_id: uuid.UUID | None = None
     dry_run: bool = False
-
-
-class _DryRun(Exception):
-    """Raised after a dry run has computed its changes, to roll them back."""
 
 
 def resolve_actor(session: OrmSession, by: str | None) -> Actor:

@@ -36,7 +36,8 @@ def describe(change: dict[str, Any]) -> str:
     if kind == "mail":
         return f"mail queued to {change.get('to')}: {change.get('subject')}"
     if kind == "campaign":
-        return f"{who}: campaign {change.get('campaign')} {'started' if change.get('started') else 'stopped'}"
+        started = "started" if change.get("started") else "stopped"
+        return f"{who}: campaign {change.get('campaign')} {started}"
     if kind == "definition":
         return f"{change.get('action')} {change.get('type')} '{change.get('key')}'"
     return ", ".join(f"{k}={v}" for k, v in change.items())

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from app.cli.context import Context, Failure
 from app.cli.registry import acting, verb
-from app.cli.verbs.acting import report
 from app.services.commands import ImportPeople
 from app.services.importer import ImportInvalid, read_people
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.context import Context, default_user
+from app.cli.context import Context
 from app.cli.registry import verb
 from app.services.clock import utcnow
 from app.services.commands import SetupProfile
@@ -19,12 +19,14 @@ def _init_args(parser: argparse.ArgumentParser) -> None:
 
 @verb("init", "create an empty store", _init_args)
 def init(args: argparse.Namespace, ctx: Context) -> int:
-    store = ctx.store
     if args.user:
-        email, name = args.user, args.name or args.user.split("@")[0]
+        ctx.profile = (args.user.strip().lower(), args.name or args.user.split("@")[0])
+    with ctx.store.session() as session:
+        user = get_setting(session, USER)
+    if ctx.profile and user != ctx.profile[0]:
+        email, name = ctx.profile
         ctx.run(SetupProfile(at=utcnow(), by=SYSTEM, email=email, name=name))
-    with store.session() as session:
-        user = get_setting(session, USER) or default_user()[0]
+        user = email
     ctx.emit({"ok": True, "db": str(ctx.db), "user": user, "changes": []},
              f"Store ready at {ctx.db} (user {user}, admin).")
     return 0

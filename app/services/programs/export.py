@@ -3,7 +3,7 @@ compares a file against, so that export → apply changes nothing."""
 
 from __future__ import annotations
 
-import dataclasses
+import typing
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -37,14 +37,14 @@ from app.services.programs.spec import (
     StepSpec,
     TemplateSpec,
 )
-from app.services.settings import PROGRAM_NAME, TIMEZONE, get_setting
+from app.services.settings import PROGRAM_NAME, TIMEZONE, get_setting, program_zone
 
 # Milestone fields kept as the JSON document `Milestone.rules` rather than as columns.
 RULE_FIELDS = (
     "reminders", "approval", "on_complete", "optional", "meeting", "attendance_min", "connect",
     "post_action_required", "activities", "surveys", "signatures", "form",
 )
-_MILESTONE_FIELDS = {f.name: f for f in dataclasses.fields(MilestoneSpec)}
+_MILESTONE_HINTS = typing.get_type_hints(MilestoneSpec)
 
 
 def staff_spec(session: OrmSession, staff: Staff) -> StaffSpec:
@@ -103,7 +103,7 @@ def milestone_spec(session: OrmSession, milestone: Milestone) -> MilestoneSpec:
     gate = session.get(Gate, milestone.gate_id) if milestone.gate_id else None
     rules = milestone.rules or {}
     extra = {
-        name: from_plain(_MILESTONE_FIELDS[name].type_hint, rules[name])
+        name: from_plain(_MILESTONE_HINTS[name], rules[name])
         for name in RULE_FIELDS
         if name in rules
     }
@@ -125,10 +125,13 @@ def milestone_spec(session: OrmSession, milestone: Milestone) -> MilestoneSpec:
 
 
 def session_spec(session: OrmSession, row: ScheduledSession) -> SessionSpec:
+    """Times in the program's zone, as a coordinator would write them."""
     milestone = session.get(Milestone, row.milestone_id) if row.milestone_id else None
+    zone = program_zone(session)
     return SessionSpec(
         key=row.key, title=row.title, milestone=milestone.key if milestone else None,
-        start=row.start, end=row.end, location=row.location, link=row.link,
+        start=row.start.astimezone(zone), end=row.end.astimezone(zone),
+        location=row.location, link=row.link,
         passcode=row.passcode, tentative=row.tentative, trainers=list(row.trainers or []),
         marking=row.marking, group=row.group, reason=row.reason,
     )
@@ -139,7 +142,8 @@ def export_spec(session: OrmSession) -> ProgramSpec:
     zone = get_setting(session, TIMEZONE)
     return ProgramSpec(
         program=ProgramInfo(name=name, timezone=zone or "UTC") if name or zone else None,
-        staff=[staff_spec(session, s) for s in session.scalars(select(Staff).order_by(Staff.email))],
+        staff=[staff_spec(session, s)
+               for s in session.scalars(select(Staff).order_by(Staff.email))],
         cohorts=[cohort_spec(session, c)
                  for c in session.scalars(select(Cohort).order_by(Cohort.position, Cohort.key))],
         gates=[GateSpec(key=g.key, name=g.name, reviewers=list(g.reviewers or []))

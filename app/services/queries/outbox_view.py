@@ -26,5 +26,5 @@ def alerts(session: OrmSession, include_acknowledged: bool = False) -> list[dict
         query = query.where(Alert.acknowledged_at.is_(None))
     return [
         {"kind": a.kind, "person": person, "milestone": key, "at": a.at, "message": a.message}
-        for a, person, key in session.execute(query).tuples()
+        for a, person, key in session.execute(query).all()
     ]

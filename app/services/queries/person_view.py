@@ -97,7 +97,7 @@ def held(session: OrmSession, person: Person) -> list[tuple[Progress, Milestone]
             .join(Milestone, Milestone.id == Progress.milestone_id)
             .where(Progress.person_id == person.id, Progress.milestone_id.in_(linked))
             .order_by(Milestone.step, Milestone.position, Milestone.key)
-        ).tuples()
+        ).all()
     ]
 
 
@@ -112,7 +112,7 @@ def person_view(session: OrmSession, ref: str, at: datetime) -> PersonView:
             select(StepCheck.progress_id, StepCheck.step_id).where(
                 StepCheck.progress_id.in_([p.id for p, _ in rows])
             )
-        ).tuples()
+        ).all()
     )
     steps: dict[object, list[Step]] = {}
     for step in session.scalars(

@@ -1,3 +1,11 @@
 """Rule families, one module each; importing this package registers them all."""
 
-from app.services.rules import lifecycle, membership, people, progress_verbs, profile  # noqa: F401
+from app.services.rules import (  # noqa: F401
+    actions,
+    definitions,
+    lifecycle,
+    membership,
+    people,
+    profile,
+    progress_verbs,
+)

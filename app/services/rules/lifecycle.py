@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session as OrmSession
@@ -39,7 +40,7 @@ def attributes_of(session: OrmSession, person_id: uuid.UUID) -> dict[str, str]:
             PersonAttribute.person_id == person_id
         )
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def skip_reason(milestone: Milestone, attributes: dict[str, str]) -> str | None:
@@ -61,7 +62,9 @@ def parents_of(session: OrmSession, milestone_id: uuid.UUID) -> list[Milestone]:
     )
 
 
-def waiting_on(session: OrmSession, person_id: uuid.UUID, milestone_id: uuid.UUID) -> list[Milestone]:
+def waiting_on(
+    session: OrmSession, person_id: uuid.UUID, milestone_id: uuid.UUID
+) -> list[Milestone]:
     """The parents of a milestone this person has not yet completed (or had skipped)."""
     parents = parents_of(session, milestone_id)
     if not parents:
@@ -197,7 +200,9 @@ def refresh_due(work: Work, progress: Progress, attributes: dict[str, str] | Non
         )
 
 
-def _topological(milestones: list[Milestone], parents: dict[uuid.UUID, list[uuid.UUID]]) -> list[Milestone]:
+def _topological(
+    milestones: list[Milestone], parents: dict[uuid.UUID, list[uuid.UUID]]
+) -> list[Milestone]:
     """Parents before children, so one pass over a new batch settles who opens."""
     by_id = {m.id: m for m in milestones}
     ordered: list[Milestone] = []
@@ -309,10 +314,29 @@ def assign(work: Work, cohort_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int
     if rows:
         session.execute(insert(Progress), rows)
         session.execute(insert(ProgressEvent), events)
-        work.record("progress")
+        _report_assigned(work, rows, {m.id: m.key for m in milestones})
     for progress_id, pid, mid in skipped:
         work.emit(StateChanged(progress_id, pid, mid, None, "skipped"))
     return len(rows)
+
+
+def _report_assigned(work: Work, rows: list[dict[str, object]], keys: dict[uuid.UUID, str]) -> None:
+    """One change entry per new progress, so an enroll or an apply says who got what."""
+    people: dict[uuid.UUID, str] = {}
+    person_ids = list({row["person_id"] for row in rows})  # type: ignore[misc]
+    for chunk in _chunks(person_ids):
+        people.update(work.session.execute(
+            select(Person.id, Person.external_id).where(Person.id.in_(chunk))).all())
+    for row in rows:
+        work.record("progress", {
+            "kind": "progress", "person": people.get(row["person_id"]),  # type: ignore[arg-type]
+            "milestone": keys[row["milestone_id"]],  # type: ignore[index]
+            "from": None, "to": row["state"], "due_to": _iso(row["due_on"]),
+        })
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, date) else None
 
 
 @reacts_to(StateChanged)

@@ -17,7 +17,9 @@ from app.services.rules.permissions import require_staff
 from app.services.work import Work
 
 
-def current_members(work: Work, cohort_id: uuid.UUID, person_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+def current_members(
+    work: Work, cohort_id: uuid.UUID, person_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
     found: set[uuid.UUID] = set()
     for i in range(0, len(person_ids), 5000):
         found.update(

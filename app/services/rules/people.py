@@ -6,7 +6,15 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from app.models import DONE_STATES, Cohort, Milestone, Person, PersonAttribute, PersonImpact, Progress
+from app.models import (
+    DONE_STATES,
+    Cohort,
+    Milestone,
+    Person,
+    PersonAttribute,
+    PersonImpact,
+    Progress,
+)
 from app.services import lookup
 from app.services.commands import ImportPeople, PersonRow, SetPerson
 from app.services.errors import Refused
@@ -35,9 +43,9 @@ def blocking_milestone(work: Work, person: Person, status: str) -> Milestone | N
         .order_by(Milestone.step, Milestone.position)
     ).all()
     for milestone, state in rows:
-        if status in (milestone.blocks_statuses or []) and state not in DONE_STATES:
-            if lookup.has_access(work.session, person, milestone):
-                return milestone
+        if (status in (milestone.blocks_statuses or []) and state not in DONE_STATES
+                and lookup.has_access(work.session, person, milestone)):
+            return milestone
     return None
 
 

@@ -23,7 +23,7 @@ def setup_profile(command: SetupProfile, work: Work) -> None:
         raise Refused("Only an admin may change this store's profile user.")
     staff = lookup.staff_by_email(session, command.email)
     if staff is None:
-        staff = Staff(id=work.new_id(), email=command.email.strip(), name=command.name)
+        staff = Staff(id=work.new_id(), email=command.email.strip().lower(), name=command.name)
         session.add(staff)
         session.flush()
     roles = set(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff.id)))

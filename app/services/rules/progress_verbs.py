@@ -34,7 +34,8 @@ def target(command: ProgressCommand, work: Work) -> tuple[Person, Milestone, Pro
 
 def refuse_if_locked(work: Work, progress: Progress, milestone: Milestone) -> None:
     if progress.state == "locked":
-        raise Refused(f"'{milestone.title}' is locked. {locked_reason(work.session, progress, milestone)}")
+        reason = locked_reason(work.session, progress, milestone)
+        raise Refused(f"'{milestone.title}' is locked. {reason}")
 
 
 def refuse_if_done(person: Person, progress: Progress, milestone: Milestone) -> None:

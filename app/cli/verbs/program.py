@@ -1,0 +1,100 @@
+"""Programs as code: `apply FILE [--dry-run]` and `export FILE`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.cli.context import Context, Failure
+from app.cli.registry import acting, verb
+from app.models import Campaign, Cohort, Gate, Milestone, ScheduledSession, Staff, Template
+from app.services.commands import ApplyProgram
+from app.services.programs import ProgramInvalid, dump_program, parse_program
+from app.services.programs.export import export_spec
+
+_SECTIONS = {"cohorts": Cohort.key, "milestones": Milestone.key, "gates": Gate.key,
+             "templates": Template.key, "campaigns": Campaign.key,
+             "sessions": ScheduledSession.key, "staff": Staff.email}
+
+
+def _apply_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a program file (TOML)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="only report what would be created or changed")
+    acting(parser)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise Failure(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise Failure(f"{path}: not a text file (UTF-8)") from None
+    except OSError as exc:
+        raise Failure(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _summary(changes: list[dict], dry_run: bool) -> str:
+    if not changes:
+        return "Nothing to change: the store already says what this file says."
+    lines = []
+    verb_word = "would be" if dry_run else "was"
+    for change in changes:
+        if change.get("kind") == "definition":
+            fields = f" ({', '.join(change['fields'])})" if change.get("fields") else ""
+            lines.append(f"{change['type']} {change['key']} {verb_word} {change['action']}"
+                         f"{fields}")
+        elif change.get("kind") == "progress":
+            if "to" in change:
+                lines.append(f"{change['person']} {change['milestone']}: "
+                             f"{change['from'] or 'new'} → {change['to']}")
+            else:
+                before, after = change.get("due_from"), change.get("due_to")
+                lines.append(f"{change['person']} {change['milestone']}: due "
+                             f"{before or 'none'} → {after or 'none'}")
+    return "\n".join(lines)
+
+
+@verb("apply", "create or update definitions from a program file", _apply_args)
+def apply(args: argparse.Namespace, ctx: Context) -> int:
+    path = Path(args.file)
+    text = _read(path)
+    with ctx.store.session() as session:
+        existing = {section: set(session.scalars(select(column)))
+                    for section, column in _SECTIONS.items()}
+    try:
+        spec = parse_program(text, str(path), existing)
+    except ProgramInvalid as invalid:
+        raise Failure(str(invalid)) from None
+    result = ctx.run(ApplyProgram(at=ctx.time(args.at), by=args.by, spec=spec,
+                                  source=path.name), dry_run=args.dry_run)
+    changes = [c for c in result.changes if c.get("kind") in ("definition", "progress")]
+    ctx.emit({"ok": True, "dry_run": args.dry_run, "changes": changes},
+             _summary(changes, args.dry_run))
+    return 0
+
+
+def _export_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE",
+                        help="where to write the program file ('-': standard output)")
+
+
+@verb("export", "write the store's definitions as a program file", _export_args)
+def export(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.store.session() as session:
+        text = dump_program(export_spec(session))
+    if args.file == "-":
+        print(text, end="")
+        return 0
+    path = Path(args.file)
+    try:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise Failure(f"{path}: cannot be written ({exc.strerror})") from None
+    ctx.emit({"ok": True, "file": str(path), "changes": []}, f"Wrote {path}.")
+    return 0

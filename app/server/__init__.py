@@ -1,0 +1,1 @@
+"""The optional sync service (a later issue builds it)."""

@@ -1,0 +1,1 @@
+"""The desktop app: Qt windows over the services."""
