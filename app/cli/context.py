@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -12,9 +10,11 @@ from typing import Any
 
 from app.models.store import Store, open_store
 from app.services.clock import parse_time, utcnow
-from app.services.commands import Command, SetupProfile
-from app.services.settings import USER, get_setting, program_zone
-from app.services.write import SYSTEM, Result, execute
+from app.services.commands import Command
+from app.services.errors import Refused
+from app.services.profile_store import default_db, ensure_profile
+from app.services.settings import program_zone
+from app.services.write import Result, execute
 
 
 class Failure(Exception):
@@ -23,21 +23,6 @@ class Failure(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def default_db() -> Path:
-    env = os.environ.get("WAYPOINT_DB")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("Waypoint", appauthor=False)) / "default.sqlite3"
-
-
-def default_user() -> tuple[str, str]:
-    email = os.environ.get("WAYPOINT_USER")
-    name = getpass.getuser()
-    return (email or f"{name}@localhost", name)
 
 
 def to_json(value: Any) -> Any:
@@ -57,18 +42,11 @@ class Context:
     def store(self) -> Store:
         if self._store is None:
             self._store = open_store(self.db)
-            self.ensure_profile()
+            try:
+                ensure_profile(self._store, self.profile)
+            except Refused as refusal:
+                raise Failure(refusal.message) from refusal
         return self._store
-
-    def ensure_profile(self) -> None:
-        """A store always has a user: the profile's, an admin, made on first use."""
-        with self.store.session() as session:
-            if get_setting(session, USER):
-                return
-        email, name = self.profile or default_user()
-        result = execute(self.store, SetupProfile(at=utcnow(), by=SYSTEM, email=email, name=name))
-        if not result.ok:
-            raise Failure(result.error or "could not set up the profile")
 
     def time(self, text: str | None) -> datetime:
         if not text:

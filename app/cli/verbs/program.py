@@ -5,18 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sqlalchemy import select
-
 from app.cli.context import Context, Failure
 from app.cli.registry import acting, verb
-from app.models import Campaign, Cohort, Gate, Milestone, ScheduledSession, Staff, Template
 from app.services.commands import ApplyProgram
 from app.services.programs import ProgramInvalid, dump_program, parse_program
-from app.services.programs.export import export_spec
-
-_SECTIONS = {"cohorts": Cohort.key, "milestones": Milestone.key, "gates": Gate.key,
-             "templates": Template.key, "campaigns": Campaign.key,
-             "sessions": ScheduledSession.key, "staff": Staff.email}
+from app.services.programs.export import existing_keys, export_spec
 
 
 def _apply_args(parser: argparse.ArgumentParser) -> None:
@@ -63,8 +56,7 @@ def apply(args: argparse.Namespace, ctx: Context) -> int:
     path = Path(args.file)
     text = _read(path)
     with ctx.store.session() as session:
-        existing = {section: set(session.scalars(select(column)))
-                    for section, column in _SECTIONS.items()}
+        existing = existing_keys(session)
     try:
         spec = parse_program(text, str(path), existing)
     except ProgramInvalid as invalid:

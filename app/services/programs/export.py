@@ -157,3 +157,11 @@ def export_spec(session: OrmSession) -> ProgramSpec:
         sessions=[session_spec(session, s) for s in session.scalars(
             select(ScheduledSession).order_by(ScheduledSession.position, ScheduledSession.key))],
     )
+
+
+def existing_keys(session: OrmSession) -> dict[str, set[str]]:
+    """The keys the store holds, by section: a program file may refer to them."""
+    columns = {"cohorts": Cohort.key, "milestones": Milestone.key, "gates": Gate.key,
+               "templates": Template.key, "campaigns": Campaign.key,
+               "sessions": ScheduledSession.key, "staff": Staff.email}
+    return {section: set(session.scalars(select(column))) for section, column in columns.items()}

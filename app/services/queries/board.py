@@ -1,0 +1,118 @@
+"""What the coordinator's window lists: the cohort tree and a cohort's participants.
+
+Counts are computed in SQL over the whole cohort at once (one grouped query each), so a
+cohort of thousands fills its table without a query per participant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session as OrmSession
+
+from app.models import DONE_STATES, Cohort, Membership, MilestoneCohort, Person, Progress
+from app.services.clock import local_date
+from app.services.settings import program_zone
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    id: uuid.UUID
+    key: str
+    name: str
+    parent_id: uuid.UUID | None
+    members: int
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    person: str
+    name: str
+    email: str | None
+    status: str | None
+    complete: int
+    total: int
+    open: int
+    past_due: int
+
+
+def cohort_tree(session: OrmSession) -> list[CohortRow]:
+    """Every cohort with its current member count, parents before children."""
+    members = (
+        select(Membership.cohort_id, func.count().label("n"))
+        .where(Membership.left_at.is_(None))
+        .group_by(Membership.cohort_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Cohort.id, Cohort.key, Cohort.name, Cohort.parent_id,
+               func.coalesce(members.c.n, 0))
+        .outerjoin(members, members.c.cohort_id == Cohort.id)
+        .order_by(Cohort.position, Cohort.key)
+    ).all()
+    found = [CohortRow(*row) for row in rows]
+    known = {row.id for row in found}
+    ordered: list[CohortRow] = []
+    placed: set[uuid.UUID] = set()
+
+    def place(parent: uuid.UUID | None) -> None:
+        for row in found:
+            orphan = parent is None and row.parent_id not in known
+            if row.id not in placed and (row.parent_id == parent or orphan):
+                placed.add(row.id)
+                ordered.append(row)
+                place(row.id)
+
+    place(None)
+    return ordered
+
+
+def subtree(rows: list[CohortRow], cohort_id: uuid.UUID) -> list[uuid.UUID]:
+    """A cohort and every cohort below it: a parent's board shows its sub-cohorts' people."""
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row.id)
+    found, pending = [], [cohort_id]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(children.get(current, []))
+    return found
+
+
+def participants(
+    session: OrmSession, cohort_ids: list[uuid.UUID], at: datetime
+) -> list[ParticipantRow]:
+    """Current members of these cohorts with how far along they are in their milestones."""
+    today = local_date(at, program_zone(session))
+    undone = Progress.state.not_in(DONE_STATES)
+    members = (
+        select(Membership.person_id)
+        .where(Membership.cohort_id.in_(cohort_ids), Membership.left_at.is_(None))
+        .distinct()
+        .subquery()
+    )
+    linked = (
+        select(MilestoneCohort.milestone_id)
+        .where(MilestoneCohort.cohort_id.in_(cohort_ids))
+        .distinct()
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Person.external_id, Person.name, Person.email, Person.status,
+            func.count(case((Progress.state.in_(DONE_STATES), 1))),
+            func.count(Progress.id),
+            func.count(case((Progress.state.in_(("open", "started", "submitted")), 1))),
+            func.count(case((and_(undone, Progress.due_on < today), 1))),
+        )
+        .join(members, members.c.person_id == Person.id)
+        .outerjoin(Progress, and_(Progress.person_id == Person.id,
+                                  Progress.milestone_id.in_(select(linked.c.milestone_id))))
+        .group_by(Person.id)
+        .order_by(Person.name, Person.external_id)
+    ).all()
+    return [ParticipantRow(*row) for row in rows]
