@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 
 from app.cli.context import Context, Failure
 from app.cli.registry import VERBS
+from app.services.errors import Refused
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -54,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     context = Context(db=args.db, json=bool(getattr(args, "json", False)))
     try:
         return args.run(args, context) or EXIT_OK
-    except Failure as failure:
+    except (Failure, Refused) as failure:  # a reading verb's query may refuse too
         context.fail(failure.message)
         return EXIT_REFUSED
     finally:
@@ -62,4 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `waypoint outbox | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)
