@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -52,7 +52,10 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def read_people(path: Path) -> list[PersonRow]:
+def read_people(path: Path, cohorts: Collection[str] | None = None,
+                default_cohort: str | None = None) -> list[PersonRow]:
+    """`cohorts`, when given, are the keys the store knows: a row naming another (or falling
+    back on an unknown `default_cohort`) is reported with the file's other bad rows."""
     name = path.name
     if not path.exists():
         raise ImportInvalid([f"{path}: no such file"])
@@ -99,6 +102,9 @@ def read_people(path: Path) -> list[PersonRow]:
                     impacts.append((col[7:], float(value.replace(",", ""))))
                 except ValueError:
                     problems.append(f"{col} must be a number, not '{value}'")
+        cohort = record.get("cohort") or default_cohort
+        if cohorts is not None and cohort and cohort not in cohorts:
+            problems.append(f"unknown cohort '{cohort}'")
         errors.extend(f"{name} line {line}: {p}" for p in problems)
         if problems:
             continue

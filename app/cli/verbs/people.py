@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sqlalchemy import select
+
 from app.cli.context import Context, Failure
 from app.cli.registry import acting, verb
+from app.models import Cohort
 from app.services.commands import ImportPeople
 from app.services.importer import ImportInvalid, read_people
 
@@ -20,8 +23,10 @@ def _import_args(parser: argparse.ArgumentParser) -> None:
 @verb("import", "import participants from CSV or XLSX (all rows or none)", _import_args)
 def import_people(args: argparse.Namespace, ctx: Context) -> int:
     path = Path(args.file)
+    with ctx.store.session() as session:
+        cohorts = set(session.scalars(select(Cohort.key)))
     try:
-        rows = read_people(path)
+        rows = read_people(path, cohorts, args.cohort)
     except ImportInvalid as invalid:
         raise Failure("\n".join(invalid.errors)) from invalid
     result = ctx.run(ImportPeople(at=ctx.time(args.at), by=args.by, rows=tuple(rows),

@@ -211,10 +211,16 @@ def import_people(command: ImportPeople, work: Work) -> None:
     }
     joining: dict[str, list[Person]] = defaultdict(list)
     for row in command.rows:
-        person = _upsert_person(work, row, existing.get(row.external_id))
+        try:
+            person = _upsert_person(work, row, existing.get(row.external_id))
+        except Refused as refusal:  # the import is refused below; report every such row
+            errors.append(f"{source} line {row.line}: {refusal.message}")
+            continue
         key = row.cohort or command.cohort
         if key:
             joining[key].append(person)
+    if errors:
+        raise Refused("\n".join(errors))
     session.flush()
     for key, people in joining.items():
         join(work, cohorts[key], people)
