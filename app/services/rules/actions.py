@@ -98,16 +98,16 @@ def start_campaign(work: Work, person: Person, milestone: Milestone, key: str, _
 
 def stop_campaigns(work: Work, person: Person, _m: Milestone, keys: list[str],
                    _: Progress) -> None:
-    runs = work.session.scalars(
-        select(CampaignRun)
+    runs = work.session.execute(
+        select(CampaignRun, Campaign.key)
         .join(Campaign, Campaign.id == CampaignRun.campaign_id)
         .where(CampaignRun.person_id == person.id, CampaignRun.stopped_at.is_(None),
                Campaign.key.in_(keys))
     ).all()
-    for run in runs:
+    for run, key in runs:
         run.stopped_at = work.at
         work.record("campaigns", {"kind": "campaign", "person": person.external_id,
-                                  "campaign": str(run.campaign_id), "started": False})
+                                  "campaign": key, "started": False})
 
 
 def email_template(work: Work, person: Person, milestone: Milestone, key: str,
