@@ -65,20 +65,25 @@ def parents_of(session: OrmSession, milestone_id: uuid.UUID) -> list[Milestone]:
 def waiting_on(
     session: OrmSession, person_id: uuid.UUID, milestone_id: uuid.UUID
 ) -> list[Milestone]:
-    """The parents of a milestone this person has not yet completed (or had skipped)."""
+    """The parents of a milestone this person has not yet completed (or had skipped).
+
+    A retired parent the person never had is not waited for: it is no longer assigned.
+    """
     parents = parents_of(session, milestone_id)
     if not parents:
         return []
-    done = set(
-        session.scalars(
-            select(Progress.milestone_id).where(
+    held = dict(
+        session.execute(
+            select(Progress.milestone_id, Progress.state).where(
                 Progress.person_id == person_id,
                 Progress.milestone_id.in_([p.id for p in parents]),
-                Progress.state.in_(DONE_STATES),
             )
-        )
+        ).all()
     )
-    return [p for p in parents if p.id not in done]
+    return [
+        p for p in parents
+        if held.get(p.id) not in DONE_STATES and (p.id in held or not p.retired)
+    ]
 
 
 def natural_state(
@@ -257,6 +262,11 @@ def assign(work: Work, cohort_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int
     ):
         parents.setdefault(child, []).append(parent)
     parent_ids = {p for ps in parents.values() for p in ps}
+    retired_parents = set(
+        session.scalars(
+            select(Milestone.id).where(Milestone.id.in_(parent_ids), Milestone.retired.is_(True))
+        )
+    )
     needs_attributes = any(m.skip_when or m.due_kind == "attribute" for m in milestones)
     ordered = _topological(milestones, parents)
 
@@ -290,7 +300,9 @@ def assign(work: Work, cohort_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int
             if note:
                 state = "skipped"
             elif m.starts == "manual" or any(
-                states.get((pid, parent)) not in DONE_STATES for parent in parents.get(m.id, [])
+                states.get((pid, parent)) not in DONE_STATES
+                and ((pid, parent) in states or parent not in retired_parents)
+                for parent in parents.get(m.id, [])
             ):
                 state = "locked"
             else:
