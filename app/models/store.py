@@ -7,6 +7,7 @@ a migration that goes wrong never costs a coordinator their data.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,59 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+# Filling a new store in one long transaction (`waypoint demo`): a rollback journal instead
+# of WAL (the journal keeps only the pages the file had before, next to nothing, where WAL
+# would write every new page twice: to the log, then at the checkpoint), no waiting for the
+# disk inside the transaction, and cache and temporary space to match gigabytes of rows.
+# page_size applies only to a file that is still small enough to rebuild at once.
+BULK_PRAGMAS = (("journal_mode", "DELETE"), ("synchronous", "OFF"),
+                ("cache_size", "-262144"), ("temp_store", "MEMORY"))
+BULK_PAGE_SIZE = 16_384
+_REBUILD_BELOW = 4 << 20  # bytes: the schema and a few definitions
+_BULK = "waypoint_bulk_load"
+
+
+def bulk_load(connection: Any) -> bool:
+    """Switch a pooled SQLite connection to BULK_PRAGMAS before its transaction begins; the
+    store's usual settings come back when the connection returns to the pool (see
+    _end_bulk_load), after the commit or rollback. False, changing nothing, when a transaction
+    is already open or another connection holds the file (the load then runs as usual)."""
+    raw = connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection) or raw.in_transaction or _BULK in connection.info:
+        return False
+    saved = [(name, raw.execute(f"PRAGMA {name}").fetchone()[0]) for name, _ in BULK_PRAGMAS]
+    (timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
+    raw.execute("PRAGMA busy_timeout = 0")  # another connection is open: do not wait for it
+    try:
+        mode = raw.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except sqlite3.OperationalError:
+        mode = None
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    if mode != "delete":
+        return False
+    connection.info[_BULK] = saved
+    (pages,) = raw.execute("PRAGMA page_count").fetchone()
+    (size,) = raw.execute("PRAGMA page_size").fetchone()
+    if size < BULK_PAGE_SIZE and pages * size < _REBUILD_BELOW:
+        raw.execute(f"PRAGMA page_size = {BULK_PAGE_SIZE}")
+        with suppress(sqlite3.OperationalError):  # a statement still open: keep the size
+            raw.execute("VACUUM")
+    for name, value in BULK_PRAGMAS[1:]:
+        raw.execute(f"PRAGMA {name} = {value}")
+    return True
+
+
+def _end_bulk_load(dbapi_connection: Any, record: Any) -> None:
+    saved = record.info.pop(_BULK, None) if record is not None else None
+    if saved and dbapi_connection is not None:
+        # Should WAL not come back here (another connection opened meanwhile), the next
+        # connection the store opens sets it again.
+        with suppress(sqlite3.OperationalError):
+            for name, value in saved:
+                dbapi_connection.execute(f"PRAGMA {name} = {value}")
 
 
 def _alembic_config() -> Config:
@@ -101,6 +155,7 @@ def make_engine(target: str | Path) -> tuple[Engine, Path | None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{path}")
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "checkin", _end_bulk_load)
     return engine, path
 
 
