@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app.models import Campaign, Cohort, Milestone, Person, Template
+from app.models.store import bulk_load
 from app.services.commands import Command
 from app.services.demo.bulk import indexes_deferred
 from app.services.demo.cohorts import add_sections
@@ -58,6 +59,7 @@ def generate_demo(command: GenerateDemo, work: Work) -> None:
             f"This store already has {people} participant{'s' if people != 1 else ''}: a demo "
             "only fills an empty store. Give another store with --db (or WAYPOINT_DB)."
         )
+    bulk_load(session.connection().connection)  # before the first write of the transaction
     apply_programs(command, work, PROFILES)
     session.flush()
     connection = session.connection().connection.driver_connection

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from app.services.demo.bulk import Batch, statements
+from app.services.demo.bulk import Batch, Loader, loading, statements
 from app.services.demo.consequences import Consequences, Person, completions, pipeline_status
 from app.services.demo.histories import Journey, Track, Walker
 from app.services.demo.ids import Ids
@@ -48,18 +48,19 @@ class Population:
         self.consequences = Consequences(setting.op_id, setting.campaigns, setting.templates,
                                          self.ids)
         self.emails: dict[str, int] = {}
-        self.totals: dict[str, int] = {}
 
     def run(self, layouts: list[Layout], participants: int) -> dict[str, int]:
         """Each program gets its share of the participants, the last one the remainder."""
         left = participants
-        for number, layout in enumerate(layouts, start=1):
-            count = left if number == len(layouts) else round(participants * layout.profile.share)
-            left -= count
-            self._program(layout, count)
-        return self.totals
+        with loading(self.connection, self.sql) as loader:
+            for number, layout in enumerate(layouts, start=1):
+                share = round(participants * layout.profile.share)
+                count = left if number == len(layouts) else share
+                left -= count
+                self._program(layout, count, loader)
+        return loader.totals
 
-    def _program(self, layout: Layout, count: int) -> None:
+    def _program(self, layout: Layout, count: int, loader: Loader) -> None:
         if not layout.leaves:
             return
         walker = Walker(self.rng, self.setting.now, layout.profile.denials)
@@ -67,8 +68,8 @@ class Population:
         for n in range(count):
             self._person(layout, walker, n, batch)
             if len(batch.people) >= CHUNK:
-                batch.write(self.connection, self.sql, self.totals)
-        batch.write(self.connection, self.sql, self.totals)
+                loader.write(batch)
+        loader.write(batch)
 
     def _person(self, layout: Layout, walker: Walker, n: int, batch: Batch) -> None:
         rng, profile, calendar = self.rng, layout.profile, self.calendar
