@@ -1,0 +1,70 @@
+"""The store never loses a coordinator's work: WAL, foreign keys, Alembic, backups."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from app.models.store import backup, current_revision, head_revision, open_store
+
+PROGRAM = """
+[[cohorts]]
+key = "fall"
+name = "Fall 2026"
+
+[[milestones]]
+key = "welcome"
+title = "Welcome call"
+cohorts = ["fall"]
+"""
+
+
+def test_a_new_store_is_sqlite_in_wal_mode_with_foreign_keys_on(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "nested" / "new.sqlite3")
+    with store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        with pytest.raises(IntegrityError):
+            connection.execute(text(
+                "INSERT INTO memberships (id, person_id, cohort_id, joined_at) "
+                "VALUES (x'00', x'01', x'02', '2026-01-01')"))
+    store.close()
+    assert (tmp_path / "nested" / "new.sqlite3").exists()
+
+
+def test_alembic_owns_the_schema_from_the_first_revision(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "new.sqlite3")
+    assert current_revision(store.engine) == head_revision() is not None
+    store.close()
+
+
+def test_a_store_at_the_current_revision_is_opened_without_a_backup(wp) -> None:
+    open_store(wp.db).close()
+    assert not list(wp.db.parent.glob("*.bak*"))
+
+
+def test_the_backup_taken_before_a_migration_holds_everything_committed(wp) -> None:
+    wp.apply(PROGRAM)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    wp.json("complete", "p1", "welcome")
+    copy = backup(wp.db, "0002")
+    assert copy.name.startswith("store.before-0002.") and copy.parent == wp.db.parent
+    connection = sqlite3.connect(copy)
+    try:
+        (state,) = connection.execute("SELECT state FROM progress").fetchone()
+        (people,) = connection.execute("SELECT count(*) FROM people").fetchone()
+    finally:
+        connection.close()
+    assert (state, people) == ("complete", 1)
+
+
+def test_a_command_that_fails_midway_leaves_the_last_committed_state(wp) -> None:
+    wp.apply(PROGRAM)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    before = wp.show("p1")
+    wp.refused("complete", "p1", "welcome", "--by", "p1")  # staff-only milestone
+    assert wp.show("p1") == before
