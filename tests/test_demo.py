@@ -71,6 +71,15 @@ def test_every_participant_has_milestones_and_some_are_done_some_locked(sql) -> 
     assert states.get("skipped", 0) > 0  # internal transfers, online students, commuters
 
 
+def test_every_row_refers_to_rows_that_exist(sql) -> None:
+    # The demo loads with foreign keys off (it vouches for its keys): check them all here.
+    assert sql.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_the_store_is_back_in_wal_mode_after_the_demo(sql) -> None:
+    assert sql.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 def test_no_one_has_a_milestone_outside_their_cohorts(sql) -> None:
     assert count(sql, """
         SELECT count(*) FROM progress g WHERE NOT EXISTS (

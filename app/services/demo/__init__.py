@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app.models import Campaign, Cohort, Milestone, Person, Template
-from app.models.store import bulk_load
+from app.models.store import bulk_load, foreign_key_violations
 from app.services.commands import Command
 from app.services.demo.bulk import indexes_deferred
 from app.services.demo.cohorts import add_sections
@@ -64,6 +64,11 @@ def generate_demo(command: GenerateDemo, work: Work) -> None:
     session.flush()
     connection = session.connection().connection.driver_connection
     add_sections(connection, session, size, PROFILES, command.seed)
+    # The definitions are checked here, while they are all the store holds; the generated
+    # rows below reference only them and each other, parents written first.
+    if foreign_key_violations(session.connection().connection):
+        raise Refused("The demo programs left definitions that refer to missing rows; "
+                      "nothing was changed.")
     setting = Setting(
         seed=command.seed, op_id=command.op_id, now=seconds(command.at),
         calendar=Calendar(program_zone(session)),
