@@ -31,11 +31,11 @@ from app.services.settings import program_zone
 from app.services.work import Work
 
 # Indexes cheaper to build once at the end than to keep row by row (measured on the large
-# set): two whose entries land all over the tree, and the history's op id index, whose one
-# key collects millions of entries. The others grow at their end, since ids and the rows'
-# order follow insertion, and are cheaper kept as they go.
-DEFERRED_INDEXES = ("ix_progress_milestone_state", "ix_progress_state_due",
-                    "ix_progress_events_op_id")
+# set): two of progress whose entries land all over the tree. The others grow at their end,
+# since ids and the rows' order follow insertion, and cost less kept as they go, on the
+# loader's helper thread, than built after it (the op id index's one key collects millions
+# of entries, but always at its end).
+DEFERRED_INDEXES = ("ix_progress_milestone_state", "ix_progress_state_due")
 
 
 @dataclass(frozen=True, kw_only=True)
