@@ -59,8 +59,10 @@ from app.services.programs.spec import (
 from app.services.registry import handles
 from app.services.rules.lifecycle import (
     assign,
-    attributes_of,
+    attributes_for,
+    blocked_by,
     natural_state,
+    parents_of,
     refresh_due,
     transition,
 )
@@ -372,22 +374,41 @@ class _Apply:
                                                    Membership.left_at.is_(None))))
             assign(self.work, cohort_id, members)
         for milestone_id in sorted(self.due_moved | self.state_moved):
-            milestone = self.session.get(Milestone, milestone_id)
-            rows = self.session.scalars(select(Progress).where(
-                Progress.milestone_id == milestone_id,
-                Progress.state.not_in(DONE_STATES) | (Progress.acted.is_(False)),
-            )).all()
-            for progress in rows:
-                attributes = attributes_of(self.session, progress.person_id)
-                if milestone_id in self.state_moved and not progress.acted and (
-                        progress.state in ("locked", "open", "skipped")):
-                    state, note = natural_state(self.session, progress.person_id, milestone,
-                                                attributes)
-                    if state != progress.state:
-                        transition(self.work, progress, state, "ProgressReevaluated",
-                                   note=note or "the program's rules changed")
-                if progress.state not in DONE_STATES:
-                    refresh_due(self.work, progress, attributes)
+            self._reevaluate(milestone_id)
+
+    def _reevaluate(self, milestone_id: uuid.UUID) -> None:
+        """Every holder of a changed milestone, in a few queries: states for those nobody
+        has acted on, due dates for those not done."""
+        session = self.session
+        milestone = session.get(Milestone, milestone_id)
+        assert milestone is not None
+        rows = session.scalars(select(Progress).where(
+            Progress.milestone_id == milestone_id,
+            Progress.state.not_in(DONE_STATES) | (Progress.acted.is_(False)),
+        )).all()
+        people = [progress.person_id for progress in rows]
+        needs_attributes = bool(milestone.skip_when) or milestone.due_kind == "attribute"
+        attributes = attributes_for(session, people) if needs_attributes else {}
+        parents = parents_of(session, milestone_id)
+        held: dict[uuid.UUID, dict[uuid.UUID, str]] = {}
+        if parents and milestone_id in self.state_moved:
+            for person_id, parent_id, state in session.execute(
+                select(Progress.person_id, Progress.milestone_id, Progress.state).where(
+                    Progress.milestone_id.in_([p.id for p in parents]))
+            ):
+                held.setdefault(person_id, {})[parent_id] = state
+        for progress in rows:
+            mine = attributes.get(progress.person_id, {})
+            if milestone_id in self.state_moved and not progress.acted and (
+                    progress.state in ("locked", "open", "skipped")):
+                waiting = blocked_by(parents, held.get(progress.person_id, {}))
+                state, note = natural_state(session, progress.person_id, milestone, mine,
+                                            waiting)
+                if state != progress.state:
+                    transition(self.work, progress, state, "ProgressReevaluated",
+                               note=note or "the program's rules changed")
+            if progress.state not in DONE_STATES:
+                refresh_due(self.work, progress, mine)
 
 
 @handles(ApplyProgram)

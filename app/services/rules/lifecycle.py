@@ -43,6 +43,21 @@ def attributes_of(session: OrmSession, person_id: uuid.UUID) -> dict[str, str]:
     return dict(rows.all())
 
 
+def attributes_for(
+    session: OrmSession, person_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, str]]:
+    """Many people's attributes in a few queries, for rules applied in bulk."""
+    found: dict[uuid.UUID, dict[str, str]] = {}
+    for chunk in _chunks(person_ids):
+        for pid, key, value in session.execute(
+            select(PersonAttribute.person_id, PersonAttribute.key, PersonAttribute.value).where(
+                PersonAttribute.person_id.in_(chunk)
+            )
+        ):
+            found.setdefault(pid, {})[key] = value
+    return found
+
+
 def skip_reason(milestone: Milestone, attributes: dict[str, str]) -> str | None:
     """A conditional skip matches when any listed attribute holds one of its values."""
     for key, values in (milestone.skip_when or {}).items():
@@ -80,6 +95,11 @@ def waiting_on(
             )
         ).all()
     )
+    return blocked_by(parents, held)
+
+
+def blocked_by(parents: list[Milestone], held: dict[uuid.UUID, str]) -> list[Milestone]:
+    """The parents not yet done, given the states (by milestone id) a person holds."""
     return [
         p for p in parents
         if held.get(p.id) not in DONE_STATES and (p.id in held or not p.retired)
@@ -87,13 +107,17 @@ def waiting_on(
 
 
 def natural_state(
-    session: OrmSession, person_id: uuid.UUID, milestone: Milestone, attributes: dict[str, str]
+    session: OrmSession, person_id: uuid.UUID, milestone: Milestone, attributes: dict[str, str],
+    waiting: list[Milestone] | None = None,
 ) -> tuple[str, str | None]:
-    """The state a progress nobody has acted on belongs in, and why."""
+    """The state a progress nobody has acted on belongs in, and why. `waiting` (the parents
+    still to finish) may be given when the caller has them for many people at once."""
     reason = skip_reason(milestone, attributes)
     if reason:
         return "skipped", reason
-    if waiting_on(session, person_id, milestone.id) or milestone.starts == "manual":
+    if waiting is None:
+        waiting = waiting_on(session, person_id, milestone.id)
+    if waiting or milestone.starts == "manual":
         return "locked", None
     return "open", None
 
@@ -271,7 +295,6 @@ def assign(work: Work, cohort_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int
     ordered = _topological(milestones, parents)
 
     states: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
-    attributes: dict[uuid.UUID, dict[str, str]] = {}
     for chunk in _chunks(person_ids):
         for pid, mid, state in session.execute(
             select(Progress.person_id, Progress.milestone_id, Progress.state).where(
@@ -279,13 +302,7 @@ def assign(work: Work, cohort_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int
             )
         ):
             states[(pid, mid)] = state
-        if needs_attributes:
-            for pid, key, value in session.execute(
-                select(PersonAttribute.person_id, PersonAttribute.key, PersonAttribute.value).where(
-                    PersonAttribute.person_id.in_(chunk)
-                )
-            ):
-                attributes.setdefault(pid, {})[key] = value
+    attributes = attributes_for(session, person_ids) if needs_attributes else {}
 
     rows: list[dict[str, object]] = []
     events: list[dict[str, object]] = []
