@@ -116,28 +116,38 @@ class Population:
 
     def _progress(self, batch: Batch, person_id: int, leaf: Leaf, journey: Journey,
                   joined: int, attributes: dict[str, str]) -> tuple[list[int], list[int | None]]:
+        """The progress rows and their histories; a million times over on the large set, so
+        the common cases (no due rule, or days after assignment) are written out here."""
         rng, iso_day = self.rng, self.calendar.iso_day
         assigned_on = self.calendar.local_day(joined)
         new_progress, new_event = self.ids["progress"].next, self.ids["events"].next
-        progress, events, checks = batch.progress, batch.events, batch.checks
+        progress, events, checks = batch.progress.append, batch.events, batch.checks
         ids, dues = [], []
         for m, track in zip(leaf.milestones, journey.tracks, strict=True):
             progress_id = new_progress()
-            due = self._due(m, assigned_on, track.started, attributes)
-            extended = None
-            if (due is not None and track.state in ("open", "started")
-                    and rng.random() < EXTENSION_SHARE):
-                extended = due = due + rng.randint(3, 21)
-                self._extend(track, m.closer, extended)
+            kind, state = m.due_kind, track.state
+            if kind is None:
+                due = None
+            elif kind == "after_assignment":
+                due = assigned_on + m.due_days
+            else:
+                due = self._due(m, assigned_on, track.started, attributes)
+            due_on = extended_until = ""
+            if due is not None:
+                if (state == "open" or state == "started") and rng.random() < EXTENSION_SHARE:
+                    due = due + rng.randint(3, 21)
+                    self._extend(track, m.closer, due)
+                    extended_until = iso_day(due)
+                due_on = iso_day(due)
             history = track.events
-            progress.append((
-                progress_id, person_id, m.id, track.state, joined, track.opened or 0,
+            progress((
+                progress_id, person_id, m.id, state, joined, track.opened or 0,
                 track.started or 0, track.submitted or 0, track.completed or 0, track.since,
-                "" if due is None else iso_day(due), "" if extended is None else iso_day(extended),
-                int(track.acted), track.note, len(history),
+                due_on, extended_until, int(track.acted), track.note, len(history),
             ))
-            events.extend([(new_event(), progress_id, *event) for event in history])
-            checks.extend([(progress_id, *tick) for tick in track.ticks])
+            events += [(new_event(), progress_id) + event for event in history]
+            if track.ticks:
+                checks += [(progress_id, *tick) for tick in track.ticks]
             ids.append(progress_id)
             dues.append(due)
         return ids, dues
