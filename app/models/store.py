@@ -49,12 +49,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 # Filling a new store in one long transaction (`waypoint demo`): a rollback journal instead
 # of WAL (the journal keeps only the pages the file had before, next to nothing, where WAL
 # would write every new page twice: to the log, then at the checkpoint), no waiting for the
-# disk inside the transaction, cache and temporary space to match gigabytes of rows, and no
-# foreign key lookups: the loader makes parents before children and vouches for its keys,
-# and checks the rest itself (foreign_key_violations). page_size applies only to a file that
-# is still small enough to rebuild at once.
+# disk inside the transaction, a 64 MB cache (more bought no time on the large demo, only
+# memory), temporary tables in memory, and no foreign key lookups: the loader makes parents
+# before children and vouches for its keys, and checks the rest itself
+# (foreign_key_violations). page_size applies only to a file still small enough to rebuild.
 BULK_PRAGMAS = (("journal_mode", "DELETE"), ("synchronous", "OFF"), ("foreign_keys", "OFF"),
-                ("cache_size", "-262144"), ("temp_store", "MEMORY"))
+                ("cache_size", "-65536"), ("temp_store", "MEMORY"))
 BULK_PAGE_SIZE = 16_384
 _REBUILD_BELOW = 4 << 20  # bytes: the schema and a few definitions
 _BULK = "waypoint_bulk_load"
