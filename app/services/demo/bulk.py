@@ -125,7 +125,8 @@ class Loader:
     """Writes Batches in rounds: stage (this thread), then move (the helper thread). The next
     round waits for the previous move, so at most one round is staged at a time; close()
     waits for the last and drops the staging tables. Errors in a move surface at the next
-    write or at close."""
+    write or at close. While a move runs the connection is the helper's: between writes the
+    caller must not use the store (the simulation reads only what it loaded before)."""
 
     def __init__(self, connection: sqlite3.Connection, sql: dict[str, str]) -> None:
         self.connection = connection
@@ -191,7 +192,8 @@ def loading(connection: sqlite3.Connection, sql: dict[str, str]) -> Iterator[Loa
     try:
         yield loader
     except BaseException:
-        loader._helper.shutdown(wait=True)  # the transaction is rolled back: no need to drop
+        connection.interrupt()  # a move under way stops at once; the transaction rolls back
+        loader._helper.shutdown(wait=True)
         raise
     loader.close()
 
