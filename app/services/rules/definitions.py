@@ -124,6 +124,27 @@ class _Apply:
             raise Refused(f"No staff member '{email}' in the program file or the store.")
         return staff.id
 
+    def _rows_first(self, model: type, items: list[Any], exported: Any
+                    ) -> list[tuple[Any, Any, list[str] | None]]:
+        """Create the rows a file adds and find those it changes, keeping the file's order;
+        returns (spec, row, changed fields or None for a new row) for the second pass."""
+        changed: list[tuple[Any, Any, list[str] | None]] = []
+        for position, item in enumerate(items):
+            row = self.by_key(model, item.key)
+            if row is None:
+                extra = {"title": item.title} if model is Milestone else {"name": item.name}
+                row = model(id=self.work.new_id(), key=item.key, position=position, **extra)
+                self.session.add(row)
+                changed.append((item, row, None))
+                continue
+            row.position = position
+            fields = _differences(exported(self.session, row), item)
+            if fields:
+                row.version += 1
+                changed.append((item, row, fields))
+        self.session.flush()
+        return changed
+
     # -- program-wide ------------------------------------------------------------------
 
     def program(self) -> None:
@@ -170,21 +191,7 @@ class _Apply:
     def cohorts(self, items: list[CohortSpec]) -> None:
         """Two passes: every cohort exists before any parent is set, so a file may name a
         child before its parent."""
-        changed: list[tuple[CohortSpec, Cohort, list[str] | None]] = []
-        for position, item in enumerate(items):
-            row = self.by_key(Cohort, item.key)
-            if row is None:
-                row = Cohort(id=self.work.new_id(), key=item.key, name=item.name,
-                             position=position)
-                self.session.add(row)
-                changed.append((item, row, None))
-                continue
-            row.position = position
-            fields = _differences(cohort_spec(self.session, row), item)
-            if fields:
-                row.version += 1
-                changed.append((item, row, fields))
-        self.session.flush()
+        changed = self._rows_first(Cohort, items, cohort_spec)
         for item, row, fields in changed:
             row.name = item.name
             row.expected_days = item.expected_days
@@ -252,21 +259,7 @@ class _Apply:
 
     def milestones(self, items: list[MilestoneSpec]) -> None:
         """Rows first, then links and prerequisites, which may name milestones further on."""
-        changed: list[tuple[MilestoneSpec, Milestone, list[str] | None]] = []
-        for position, item in enumerate(items):
-            row = self.by_key(Milestone, item.key)
-            if row is None:
-                row = Milestone(id=self.work.new_id(), key=item.key, title=item.title,
-                                position=position)
-                self.session.add(row)
-                changed.append((item, row, None))
-                continue
-            row.position = position
-            fields = _differences(milestone_spec(self.session, row), item)
-            if fields:
-                row.version += 1
-                changed.append((item, row, fields))
-        self.session.flush()
+        changed = self._rows_first(Milestone, items, milestone_spec)
         for item, row, fields in changed:
             self._milestone_columns(row, item)
             self._milestone_links(row, item)
