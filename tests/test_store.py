@@ -68,3 +68,30 @@ def test_a_command_that_fails_midway_leaves_the_last_committed_state(wp) -> None
     before = wp.show("p1")
     wp.refused("complete", "p1", "welcome", "--by", "p1")  # staff-only milestone
     assert wp.show("p1") == before
+
+
+def test_opening_a_store_from_an_earlier_revision_backs_it_up_then_migrates(tmp_path: Path) -> None:
+    from alembic import command
+
+    from app.models.store import alembic_config, make_engine
+
+    path = tmp_path / "old.sqlite3"
+    engine, _ = make_engine(path)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(text(
+            "INSERT INTO settings (key, value) VALUES ('program.name', 'Kept')"))
+    engine.dispose()
+    store = open_store(path)
+    assert current_revision(store.engine) == head_revision() != "0001"
+    store.close()
+    (saved,) = tmp_path.glob("old.before-*.bak.sqlite3")
+    connection = sqlite3.connect(saved)
+    try:
+        assert connection.execute("SELECT value FROM settings").fetchone() == ("Kept",)
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            "0001",)
+    finally:
+        connection.close()

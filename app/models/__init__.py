@@ -1,5 +1,6 @@
 """The store: typed SQLAlchemy models for the whole domain, the engine and migrations."""
 
+from app.models.approval import Approval
 from app.models.base import Base
 from app.models.cohort import Cohort, CohortStaff, Membership
 from app.models.mail import Alert, OutboxMessage
@@ -14,6 +15,7 @@ __all__ = [
     "DONE_STATES",
     "STATES",
     "Alert",
+    "Approval",
     "Base",
     "Campaign",
     "CampaignRun",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -20,6 +20,9 @@ class Progress(Base):
         UniqueConstraint("person_id", "milestone_id"),
         Index("ix_progress_milestone_state", "milestone_id", "state"),
         Index("ix_progress_state_due", "state", "due_on"),
+        Index("ix_progress_submitted", "state", "submitted_at",
+              sqlite_where=text("state = 'submitted'"),
+              postgresql_where=text("state = 'submitted'")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -30,6 +33,9 @@ class Progress(Base):
     opened_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
+    submitted_by: Mapped[str | None]
+    # Which submission this is (0: never submitted); approvals count within one round.
+    round: Mapped[int] = mapped_column(default=0, server_default="0")
     completed_at: Mapped[datetime | None]
     state_since: Mapped[datetime]
     due_on: Mapped[date | None]

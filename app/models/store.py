@@ -107,14 +107,14 @@ def _end_bulk_load(dbapi_connection: Any, record: Any) -> None:
                 dbapi_connection.execute(f"PRAGMA {name} = {value}")
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -147,7 +147,7 @@ def migrate(engine: Engine, path: Path | None) -> Path | None:
     saved = None
     if path is not None and current is not None and path.exists():
         saved = backup(path, head or "head")
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
