@@ -116,3 +116,23 @@ class SetPerson(Command):
     status: str | None = None
     attributes: tuple[tuple[str, str], ...] = ()
     impacts: tuple[tuple[str, str, float], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitProgress(ProgressCommand):
+    """A completion request: the milestone waits for its approvers."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveProgress(ProgressCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class DenyProgress(ProgressCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawProgress(ProgressCommand):
+    """The submitter takes a request back before any approver acted on it."""

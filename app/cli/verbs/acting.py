@@ -38,6 +38,9 @@ def describe(change: dict[str, Any]) -> str:
     if kind == "campaign":
         started = "started" if change.get("started") else "stopped"
         return f"{who}: campaign {change.get('campaign')} {started}"
+    if kind == "approval":
+        return (f"{who} · {change.get('milestone')}: {change.get('decision')} at level "
+                f"{change.get('level')} by {change.get('by')}")
     if kind == "definition":
         return f"{change.get('action')} {change.get('type')} '{change.get('key')}'"
     return ", ".join(f"{k}={v}" for k, v in change.items())
@@ -57,7 +60,7 @@ def _progress_args(parser: argparse.ArgumentParser) -> None:
     acting(parser)
 
 
-def _progress_verb(name: str, command: type[c.ProgressCommand], help: str) -> None:
+def progress_verb(name: str, command: type[c.ProgressCommand], help: str) -> None:
     def run(args: argparse.Namespace, ctx: Context) -> int:
         report(ctx, ctx.run(command(at=ctx.time(args.at), by=args.by, person=args.person,
                                     milestone=args.milestone, note=args.note)))
@@ -66,11 +69,11 @@ def _progress_verb(name: str, command: type[c.ProgressCommand], help: str) -> No
     verb(name, help, _progress_args)(run)
 
 
-_progress_verb("start", c.StartProgress, "start a milestone")
-_progress_verb("complete", c.CompleteProgress, "complete a milestone")
-_progress_verb("skip", c.SkipProgress, "skip a milestone (where it may be bypassed)")
-_progress_verb("bypass", c.BypassProgress, "bypass a milestone, with a reason (--note)")
-_progress_verb("reopen", c.ReopenProgress, "reopen a complete or skipped milestone")
+progress_verb("start", c.StartProgress, "start a milestone")
+progress_verb("complete", c.CompleteProgress, "complete a milestone")
+progress_verb("skip", c.SkipProgress, "skip a milestone (where it may be bypassed)")
+progress_verb("bypass", c.BypassProgress, "bypass a milestone, with a reason (--note)")
+progress_verb("reopen", c.ReopenProgress, "reopen a complete or skipped milestone")
 
 
 def _membership_args(parser: argparse.ArgumentParser) -> None:

@@ -29,7 +29,7 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
             {"key": m.key, "title": m.title, "state": m.state, "due": m.due,
              "due_label": m.due_label, "past_due": m.past_due, "progress": m.progress,
              "started_at": m.started_at, "completed_at": m.completed_at, "gate": m.gate,
-             "locked_reason": m.locked_reason, "approvals": [], "steps": m.steps,
+             "locked_reason": m.locked_reason, "approvals": m.approvals, "steps": m.steps,
              "labels": m.labels}
             for m in view.milestones
         ],

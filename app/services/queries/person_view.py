@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.models import (
     DONE_STATES,
+    Approval,
     Cohort,
     Gate,
     Membership,
@@ -46,6 +47,7 @@ class MilestoneRow:
     locked_reason: str | None
     steps: list[dict[str, object]]
     labels: list[str]
+    approvals: list[dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,14 @@ def person_view(session: OrmSession, ref: str, at: datetime) -> PersonView:
             )
         ).all()
     )
+    decisions: dict[object, list[dict[str, object]]] = {}
+    for a in session.scalars(
+        select(Approval).where(Approval.progress_id.in_([p.id for p, _ in rows]))
+        .order_by(Approval.at, Approval.round, Approval.level)
+    ):
+        decisions.setdefault(a.progress_id, []).append(
+            {"level": a.level, "by": a.actor, "decision": a.decision, "note": a.note,
+             "at": a.at, "round": a.round})
     steps: dict[object, list[Step]] = {}
     for step in session.scalars(
         select(Step).where(Step.milestone_id.in_([m.id for _, m in rows])).order_by(Step.position)
@@ -138,6 +148,7 @@ def person_view(session: OrmSession, ref: str, at: datetime) -> PersonView:
                 for s in steps.get(m.id, [])
             ],
             labels=list(m.labels or []),
+            approvals=decisions.get(p.id, []),
         )
         for p, m in rows
     ]

@@ -2,6 +2,7 @@
 
 from app.services.rules import (  # noqa: F401
     actions,
+    approvals,
     definitions,
     lifecycle,
     membership,

@@ -1,0 +1,39 @@
+"""Completion requests and their review: submit, approve, deny, withdraw, inbox."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.context import Context
+from app.cli.registry import reading, verb
+from app.cli.verbs.acting import progress_verb
+from app.services import commands as c
+from app.services.queries.inbox import inbox
+
+progress_verb("submit", c.SubmitProgress, "submit a milestone for approval (a completion request)")
+progress_verb("approve", c.ApproveProgress, "approve a pending request at your level")
+progress_verb("deny", c.DenyProgress, "deny a pending request (it may be resubmitted)")
+progress_verb("withdraw", c.WithdrawProgress, "take back a request before anyone acted on it")
+
+
+def _inbox_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="who", metavar="EMAIL", required=True,
+                        help="whose inbox: a staff member's email")
+    reading(parser)
+
+
+@verb("inbox", "the requests a staff member may act on now, soonest deadline first", _inbox_args)
+def show_inbox(args: argparse.Namespace, ctx: Context) -> int:
+    at = ctx.time(args.at)
+    with ctx.store.session() as session:
+        items = inbox(session, args.who, at)
+    payload = {"items": [
+        {"person": i.person, "milestone": i.milestone, "level": i.level,
+         "submitted_at": i.submitted_at, "deadline": i.deadline}
+        for i in items
+    ]}
+    lines = [f"{i.person:<12} {i.name:<24} {i.title}  level {i.level} of {i.levels}"
+             + (f"  by {i.deadline.isoformat()}" if i.deadline else "")
+             for i in items] or [f"Nothing waits for {args.who}."]
+    ctx.emit(payload, "\n".join(lines))
+    return 0

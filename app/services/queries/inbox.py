@@ -1,0 +1,92 @@
+"""An approver's inbox: the requests this person may act on now, soonest deadline first.
+
+One query gathers every pending request with what eligibility needs (its milestone, the
+participant's cohorts carrying it, the current round's approvals); eligibility is then decided
+per milestone's levels in memory, without a query per request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from app.models import Approval, Membership, Milestone, MilestoneCohort, Person, Progress
+from app.services import lookup
+from app.services.clock import local_date
+from app.services.errors import Refused
+from app.services.programs.spec import ApprovalSpec
+from app.services.rules.approvals import approval_spec, approver_for, current_level
+from app.services.settings import program_zone
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    person: str
+    name: str
+    milestone: str
+    title: str
+    level: int
+    levels: int
+    submitted_at: datetime | None
+    deadline: date | None
+
+
+def inbox(session: OrmSession, email: str, at: datetime) -> list[InboxItem]:
+    staff = lookup.staff_by_email(session, email)
+    if staff is None:
+        raise Refused(f"No staff member is known as '{email}'.")
+    approver = approver_for(session, staff)
+    zone = program_zone(session)
+    pending = session.execute(
+        select(Progress, Milestone, Person.external_id, Person.name)
+        .join(Milestone, Milestone.id == Progress.milestone_id)
+        .join(Person, Person.id == Progress.person_id)
+        .where(Progress.state == "submitted")
+    ).all()
+    ids = [progress.id for progress, *_ in pending]
+    approved: dict[uuid.UUID, dict[int, set[str]]] = {}
+    rounds = {progress.id: progress.round for progress, *_ in pending}
+    cohorts: dict[tuple[uuid.UUID, uuid.UUID], set[uuid.UUID]] = {}
+    for chunk in range(0, len(ids), 5000):
+        part = ids[chunk:chunk + 5000]
+        for progress_id, round_, level, actor in session.execute(
+            select(Approval.progress_id, Approval.round, Approval.level, Approval.actor)
+            .where(Approval.progress_id.in_(part), Approval.decision == "approved")
+        ):
+            if rounds[progress_id] == round_:
+                approved.setdefault(progress_id, {}).setdefault(level, set()).add(actor)
+        for person_id, milestone_id, cohort_id in session.execute(
+            select(Progress.person_id, Progress.milestone_id, Membership.cohort_id)
+            .join(Membership, (Membership.person_id == Progress.person_id)
+                  & Membership.left_at.is_(None))
+            .join(MilestoneCohort, (MilestoneCohort.cohort_id == Membership.cohort_id)
+                  & (MilestoneCohort.milestone_id == Progress.milestone_id))
+            .where(Progress.id.in_(part))
+        ):
+            cohorts.setdefault((person_id, milestone_id), set()).add(cohort_id)
+    items = []
+    specs: dict[uuid.UUID, ApprovalSpec] = {}
+    for progress, milestone, person_key, person_name in pending:
+        if milestone.id not in specs:
+            specs[milestone.id] = approval_spec(milestone)
+        spec = specs[milestone.id]
+        mine = approved.get(progress.id, {})
+        level = current_level(spec, mine)
+        if level is None or approver.email in mine.get(level, set()):
+            continue
+        held_in = cohorts.get((progress.person_id, progress.milestone_id), set())
+        if not approver.may_act(spec.levels[level - 1], held_in):
+            continue
+        deadline = None
+        if spec.approval_deadline_days is not None and progress.submitted_at is not None:
+            deadline = (local_date(progress.submitted_at, zone)
+                        + timedelta(days=spec.approval_deadline_days))
+        items.append(InboxItem(person_key, person_name, milestone.key, milestone.title, level,
+                               len(spec.levels), progress.submitted_at, deadline))
+    items.sort(key=lambda i: (i.deadline is None, i.deadline or date.max,
+                              i.submitted_at or at, i.person))
+    return items

@@ -1,0 +1,259 @@
+"""Completion requests and their review: submit, approve, deny, withdraw.
+
+A request is reviewed level by level: a level acts only when every level before it has its
+approvals, and needs `min_approvals` distinct approvers. Someone eligible at several levels
+approves them all at once. Each submission is a round; a denial ends the round, and a
+resubmission starts the levels again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from app.models import (
+    Approval,
+    Cohort,
+    CohortStaff,
+    Membership,
+    Milestone,
+    MilestoneCohort,
+    Progress,
+    Staff,
+    StaffRole,
+)
+from app.services.commands import (
+    ApproveProgress,
+    DenyProgress,
+    SubmitProgress,
+    WithdrawProgress,
+)
+from app.services.errors import Refused
+from app.services.programs.codec import from_plain
+from app.services.programs.spec import ApprovalSpec, LevelSpec
+from app.services.registry import handles
+from app.services.rules.lifecycle import history, transition, waiting_on
+from app.services.rules.permissions import require_self_or_staff
+from app.services.rules.progress_verbs import refuse_if_done, refuse_if_locked, target
+from app.services.work import Actor, Work
+
+
+def approval_spec(milestone: Milestone) -> ApprovalSpec:
+    """The milestone's approval rules; cohort staff approve when the file names nobody."""
+    stored = (milestone.rules or {}).get("approval")
+    return from_plain(ApprovalSpec, stored) if stored else ApprovalSpec()
+
+
+@dataclass(frozen=True)
+class Approver:
+    """What decides whether someone may approve: who they are and which cohorts they staff."""
+
+    email: str
+    roles: frozenset[str]
+    staffs: frozenset[uuid.UUID]  # cohorts this person is staff of, and every cohort below
+
+    def may_act(self, level: LevelSpec, cohorts: set[uuid.UUID]) -> bool:
+        """Admins may act at every level; others by role, by name or as cohort staff."""
+        return (
+            "admin" in self.roles
+            or bool(self.roles.intersection(level.roles))
+            or self.email in {user.lower() for user in level.users}
+            or (level.cohort_staff and bool(self.staffs & cohorts))
+        )
+
+
+def descendants(session: OrmSession, roots: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Cohorts below these (and these): staff of a program are staff of its sections."""
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for cohort_id, parent_id in session.execute(select(Cohort.id, Cohort.parent_id)):
+        children.setdefault(parent_id, []).append(cohort_id)
+    found, pending = set(), list(roots)
+    while pending:
+        current = pending.pop()
+        if current not in found:
+            found.add(current)
+            pending.extend(children.get(current, []))
+    return found
+
+
+def approver_for(session: OrmSession, staff: Staff) -> Approver:
+    roles = frozenset(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff.id)))
+    staffed = set(session.scalars(
+        select(CohortStaff.cohort_id).where(CohortStaff.staff_id == staff.id)))
+    return Approver(staff.email.lower(), roles, frozenset(descendants(session, staffed)))
+
+
+def request_cohorts(session: OrmSession, person_id: uuid.UUID, milestone_id: uuid.UUID
+                    ) -> set[uuid.UUID]:
+    """The participant's current cohorts that carry the milestone: whose staff review it."""
+    return set(session.scalars(
+        select(Membership.cohort_id)
+        .join(MilestoneCohort, MilestoneCohort.cohort_id == Membership.cohort_id)
+        .where(Membership.person_id == person_id, Membership.left_at.is_(None),
+               MilestoneCohort.milestone_id == milestone_id)
+    ))
+
+
+def approved_by_level(session: OrmSession, progress: Progress) -> dict[int, set[str]]:
+    """Who has approved each level in the current round."""
+    found: dict[int, set[str]] = {}
+    for level, actor in session.execute(
+        select(Approval.level, Approval.actor).where(
+            Approval.progress_id == progress.id, Approval.round == progress.round,
+            Approval.decision == "approved")
+    ):
+        found.setdefault(level, set()).add(actor)
+    return found
+
+
+def current_level(spec: ApprovalSpec, approved: dict[int, set[str]]) -> int | None:
+    """The first level (1-based) still short of approvals; None when every level has them."""
+    for number, level in enumerate(spec.levels, start=1):
+        if len(approved.get(number, ())) < level.min_approvals:
+            return number
+    return None
+
+
+def _describe(level: LevelSpec) -> str:
+    who = [f"role {', '.join(level.roles)}"] if level.roles else []
+    who += list(level.users)
+    if level.cohort_staff:
+        who.append("the participant's cohort staff")
+    return " or ".join(who) + " (or an admin)" if who else "an admin"
+
+
+class _Review:
+    """One approver's view of one request, as approve and deny both need it."""
+
+    def __init__(self, command: ApproveProgress | DenyProgress, work: Work, doing: str) -> None:
+        self.work = work
+        self.person, self.milestone, self.progress = target(command, work)
+        if self.progress.state != "submitted":
+            raise Refused(f"'{self.milestone.title}' is not waiting for approval for "
+                          f"{self.person.name}: it is {self.progress.state}.")
+        actor: Actor = work.actor
+        if actor.staff is None:
+            raise Refused(f"Only staff may {doing} a request; {actor.label} is a participant.")
+        self.spec = approval_spec(self.milestone)
+        self.approver = approver_for(work.session, actor.staff)
+        self.cohorts = request_cohorts(work.session, self.person.id, self.milestone.id)
+        self.approved = approved_by_level(work.session, self.progress)
+        level = current_level(self.spec, self.approved)
+        if level is None:  # every level has its approvals: nothing is left to decide
+            raise Refused(f"'{self.milestone.title}' has all the approvals it needs.")
+        self.level = level
+        spec_level = self.spec.levels[level - 1]
+        if not self.approver.may_act(spec_level, self.cohorts):
+            later = [n for n, lv in enumerate(self.spec.levels, start=1)
+                     if n > level and self.approver.may_act(lv, self.cohorts)]
+            wait = (f" {actor.label} approves at level {later[0]}, after level {level}."
+                    if later else "")
+            raise Refused(f"'{self.milestone.title}' for {self.person.name} waits for level "
+                          f"{level} of {len(self.spec.levels)}: {_describe(spec_level)} may "
+                          f"{doing} it now.{wait}")
+        if self.approver.email in self.approved.get(level, set()):
+            raise Refused(f"{actor.label} has already approved level {level} of "
+                          f"'{self.milestone.title}'; it needs another approver.")
+
+    def require_note(self, decision: str, note: str | None) -> None:
+        if decision in self.spec.note_required and not (note or "").strip():
+            raise Refused(f"'{self.milestone.title}' needs a note to {decision}: "
+                          "give it with --note.")
+
+    def record(self, level: int, decision: str, note: str | None) -> None:
+        work = self.work
+        work.session.add(Approval(
+            id=work.new_id(), progress_id=self.progress.id, round=self.progress.round,
+            level=level, actor=self.approver.email, decision=decision, note=note,
+            at=work.at, op_id=work.op_id))
+        self.approved.setdefault(level, set())
+        if decision == "approved":
+            self.approved[level].add(self.approver.email)
+        work.record("approvals", {"kind": "approval", "person": self.person.external_id,
+                                  "milestone": self.milestone.key, "level": level,
+                                  "decision": decision, "by": self.approver.email})
+
+
+@handles(SubmitProgress)
+def submit(command: SubmitProgress, work: Work) -> None:
+    person, milestone, progress = target(command, work)
+    require_self_or_staff(work, person, "submit")
+    if "request" not in (milestone.complete_by or []):
+        ways = ", ".join(milestone.complete_by) or "staff"
+        raise Refused(f"'{milestone.title}' completes by {ways}, not by a completion request.")
+    spec = approval_spec(milestone)
+    if "person" not in [t.kind for t in spec.submit_when]:
+        raise Refused(f"'{milestone.title}' is submitted by its triggers, not by hand.")
+    refuse_if_done(person, progress, milestone)
+    if progress.state == "submitted":
+        raise Refused(f"'{milestone.title}' is already waiting for approval for {person.name}.")
+    if progress.state == "locked":
+        only_prerequisites = milestone.starts != "manual" and waiting_on(
+            work.session, person.id, milestone.id)
+        if not (spec.any_time and only_prerequisites):
+            refuse_if_locked(work, progress, milestone)
+    progress.round += 1
+    progress.submitted_at = work.at
+    progress.submitted_by = work.actor.label
+    if spec.when_ready == "approved":
+        transition(work, progress, "complete", "ProgressAutoApproved", note=command.note,
+                   acted=True)
+    else:
+        transition(work, progress, "submitted", "ProgressSubmitted", note=command.note,
+                   acted=True)
+
+
+@handles(ApproveProgress)
+def approve(command: ApproveProgress, work: Work) -> None:
+    review = _Review(command, work, "approve")
+    review.require_note("approve", command.note)
+    level = review.level
+    while level is not None and review.approver.may_act(review.spec.levels[level - 1],
+                                                        review.cohorts):
+        if review.approver.email in review.approved.get(level, set()):
+            break
+        review.record(level, "approved", command.note)
+        following = current_level(review.spec, review.approved)
+        if following == level:  # this level still needs someone else's approval
+            break
+        level = following
+    if level is None:
+        transition(work, review.progress, "complete", "ProgressApproved", note=command.note,
+                   acted=True)
+    else:
+        history(work, review.progress, "ApprovalGiven", "submitted", "submitted",
+                command.note or f"approved by {review.approver.email}")
+
+
+@handles(DenyProgress)
+def deny(command: DenyProgress, work: Work) -> None:
+    review = _Review(command, work, "deny")
+    review.require_note("deny", command.note)
+    review.record(review.level, "denied", command.note)
+    transition(work, review.progress, "denied", "ProgressDenied", note=command.note,
+               acted=True)
+
+
+@handles(WithdrawProgress)
+def withdraw(command: WithdrawProgress, work: Work) -> None:
+    person, milestone, progress = target(command, work)
+    if progress.state != "submitted":
+        raise Refused(f"'{milestone.title}' is not waiting for approval for {person.name}: "
+                      "there is nothing to withdraw.")
+    if work.actor.label != progress.submitted_by:
+        raise Refused(f"Only {progress.submitted_by}, who submitted '{milestone.title}', "
+                      "may withdraw it.")
+    acted = work.session.scalar(select(Approval.actor).where(
+        Approval.progress_id == progress.id, Approval.round == progress.round).limit(1))
+    if acted:
+        raise Refused(f"{acted} has already acted on '{milestone.title}': it can no longer "
+                      "be withdrawn.")
+    progress.submitted_at = None
+    after = "started" if progress.started_at else "open"
+    if after == "open" and waiting_on(work.session, person.id, milestone.id):
+        after = "locked"  # submitted early (any time): back to waiting for its parents
+    transition(work, progress, after, "ProgressWithdrawn", note=command.note)
+
