@@ -243,7 +243,9 @@ def withdraw(command: WithdrawProgress, work: Work) -> None:
     if progress.state != "submitted":
         raise Refused(f"'{milestone.title}' is not waiting for approval for {person.name}: "
                       "there is nothing to withdraw.")
-    if work.actor.label != progress.submitted_by:
+    if progress.submitted_by is None:  # submitted before submitters were recorded
+        require_self_or_staff(work, person, "withdraw")
+    elif work.actor.label != progress.submitted_by:
         raise Refused(f"Only {progress.submitted_by}, who submitted '{milestone.title}', "
                       "may withdraw it.")
     acted = work.session.scalar(select(Approval.actor).where(
