@@ -1,6 +1,6 @@
 """The store: typed SQLAlchemy models for the whole domain, the engine and migrations."""
 
-from app.models.approval import Approval
+from app.models.approval import Approval, Delegation
 from app.models.base import Base
 from app.models.cohort import Cohort, CohortStaff, Membership
 from app.models.mail import Alert, OutboxMessage
@@ -21,6 +21,7 @@ __all__ = [
     "CampaignRun",
     "Cohort",
     "CohortStaff",
+    "Delegation",
     "Gate",
     "Membership",
     "Milestone",

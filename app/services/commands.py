@@ -136,3 +136,12 @@ class DenyProgress(ProgressCommand):
 @dataclass(frozen=True, kw_only=True)
 class WithdrawProgress(ProgressCommand):
     """The submitter takes a request back before any approver acted on it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delegate(Command):
+    """The acting approver (`by`) lets a colleague approve for them, both days included."""
+
+    to: str
+    start: date
+    end: date

@@ -41,6 +41,9 @@ def describe(change: dict[str, Any]) -> str:
     if kind == "approval":
         return (f"{who} · {change.get('milestone')}: {change.get('decision')} at level "
                 f"{change.get('level')} by {change.get('by')}")
+    if kind == "delegation":
+        return (f"{change.get('to')} approves for {change.get('from')} from "
+                f"{change.get('start')} to {change.get('end')}")
     if kind == "definition":
         return f"{change.get('action')} {change.get('type')} '{change.get('key')}'"
     return ", ".join(f"{k}={v}" for k, v in change.items())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
-from app.cli.context import Context
-from app.cli.registry import reading, verb
-from app.cli.verbs.acting import progress_verb
+from app.cli.context import Context, Failure
+from app.cli.registry import acting, reading, verb
+from app.cli.verbs.acting import progress_verb, report
 from app.services import commands as c
+from app.services.clock import parse_date
 from app.services.queries.inbox import inbox
 
 progress_verb("submit", c.SubmitProgress, "submit a milestone for approval (a completion request)")
@@ -36,4 +38,26 @@ def show_inbox(args: argparse.Namespace, ctx: Context) -> int:
              + (f"  by {i.deadline.isoformat()}" if i.deadline else "")
              for i in items] or [f"Nothing waits for {args.who}."]
     ctx.emit(payload, "\n".join(lines))
+    return 0
+
+
+def _delegate_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", required=True, metavar="EMAIL", help="the colleague who acts")
+    parser.add_argument("--start", required=True, metavar="DATE", help="first day (inclusive)")
+    parser.add_argument("--end", required=True, metavar="DATE", help="last day (inclusive)")
+    acting(parser)
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise Failure(f"{option}: {exc}") from exc
+
+
+@verb("delegate", "let a colleague approve for you (--by) between two dates", _delegate_args)
+def delegate(args: argparse.Namespace, ctx: Context) -> int:
+    report(ctx, ctx.run(c.Delegate(at=ctx.time(args.at), by=args.by, to=args.to,
+                                   start=_day(args.start, "--start"),
+                                   end=_day(args.end, "--end"))))
     return 0

@@ -39,8 +39,8 @@ def inbox(session: OrmSession, email: str, at: datetime) -> list[InboxItem]:
     staff = lookup.staff_by_email(session, email)
     if staff is None:
         raise Refused(f"No staff member is known as '{email}'.")
-    approver = approver_for(session, staff)
     zone = program_zone(session)
+    approver = approver_for(session, staff, local_date(at, zone))
     pending = session.execute(
         select(Progress, Milestone, Person.external_id, Person.name)
         .join(Milestone, Milestone.id == Progress.milestone_id)

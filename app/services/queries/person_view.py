@@ -7,7 +7,8 @@ states are always the current ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -27,6 +28,7 @@ from app.models import (
 )
 from app.services import lookup
 from app.services.clock import local_date
+from app.services.rules.approvals import approval_spec
 from app.services.rules.due import due_label
 from app.services.rules.locks import locked_reason
 from app.services.settings import program_zone
@@ -85,6 +87,31 @@ def scale(milestone: Milestone, progress: Progress, at: datetime) -> str | None:
     return "on_track"
 
 
+def deadlines(milestone: Milestone, progress: Progress, zone: ZoneInfo) -> list[date]:
+    """The dates a progress must beat: its due date, and while it waits on someone its
+    ready deadline (from opening) or approval deadline (from submission)."""
+    found = [progress.due_on] if progress.due_on else []
+    if "request" not in (milestone.complete_by or []):
+        return found
+    spec = approval_spec(milestone)
+    if (progress.state in ("open", "started", "denied") and progress.opened_at
+            and spec.ready_deadline_days is not None):
+        found.append(local_date(progress.opened_at, zone)
+                     + timedelta(days=spec.ready_deadline_days))
+    if (progress.state == "submitted" and progress.submitted_at
+            and spec.approval_deadline_days is not None):
+        found.append(local_date(progress.submitted_at, zone)
+                     + timedelta(days=spec.approval_deadline_days))
+    return found
+
+
+def past_due(milestone: Milestone, progress: Progress, today: date, zone: ZoneInfo) -> bool:
+    """Past due: a due date or deadline has passed and the progress is not done."""
+    if progress.state in DONE_STATES:
+        return False
+    return any(day < today for day in deadlines(milestone, progress, zone))
+
+
 def held(session: OrmSession, person: Person) -> list[tuple[Progress, Milestone]]:
     """The progress of milestones in the person's current cohorts, in step order."""
     linked = (
@@ -136,7 +163,7 @@ def person_view(session: OrmSession, ref: str, at: datetime) -> PersonView:
             state=p.state,
             due=p.due_on,
             due_label=due_label(m, p),
-            past_due=p.due_on is not None and p.due_on < today and p.state not in DONE_STATES,
+            past_due=past_due(m, p, today, zone),
             progress=scale(m, p, at),
             started_at=p.started_at,
             completed_at=p.completed_at,

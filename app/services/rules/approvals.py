@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
@@ -18,6 +19,7 @@ from app.models import (
     Approval,
     Cohort,
     CohortStaff,
+    Delegation,
     Membership,
     Milestone,
     MilestoneCohort,
@@ -25,8 +27,10 @@ from app.models import (
     Staff,
     StaffRole,
 )
+from app.services import lookup
 from app.services.commands import (
     ApproveProgress,
+    Delegate,
     DenyProgress,
     SubmitProgress,
     WithdrawProgress,
@@ -54,8 +58,9 @@ class Approver:
     email: str
     roles: frozenset[str]
     staffs: frozenset[uuid.UUID]  # cohorts this person is staff of, and every cohort below
+    delegators: tuple[Approver, ...] = ()  # colleagues this person stands in for today
 
-    def may_act(self, level: LevelSpec, cohorts: set[uuid.UUID]) -> bool:
+    def eligible(self, level: LevelSpec, cohorts: set[uuid.UUID]) -> bool:
         """Admins may act at every level; others by role, by name or as cohort staff."""
         return (
             "admin" in self.roles
@@ -63,6 +68,16 @@ class Approver:
             or self.email in {user.lower() for user in level.users}
             or (level.cohort_staff and bool(self.staffs & cohorts))
         )
+
+    def acting_for(self, level: LevelSpec, cohorts: set[uuid.UUID]) -> str | None:
+        """'' when eligible in their own right, a delegator's email when only through them,
+        None when not eligible at all."""
+        if self.eligible(level, cohorts):
+            return ""
+        return next((d.email for d in self.delegators if d.eligible(level, cohorts)), None)
+
+    def may_act(self, level: LevelSpec, cohorts: set[uuid.UUID]) -> bool:
+        return self.acting_for(level, cohorts) is not None
 
 
 def descendants(session: OrmSession, roots: set[uuid.UUID]) -> set[uuid.UUID]:
@@ -79,11 +94,23 @@ def descendants(session: OrmSession, roots: set[uuid.UUID]) -> set[uuid.UUID]:
     return found
 
 
-def approver_for(session: OrmSession, staff: Staff) -> Approver:
+def approver_for(session: OrmSession, staff: Staff, on: date | None = None) -> Approver:
+    """Who `staff` may approve as on the day `on`: themselves, and whoever delegated to them
+    for that day."""
     roles = frozenset(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff.id)))
     staffed = set(session.scalars(
         select(CohortStaff.cohort_id).where(CohortStaff.staff_id == staff.id)))
-    return Approver(staff.email.lower(), roles, frozenset(descendants(session, staffed)))
+    delegators: tuple[Approver, ...] = ()
+    if on is not None:
+        delegators = tuple(
+            approver_for(session, colleague)
+            for colleague in session.scalars(
+                select(Staff).join(Delegation, Delegation.from_staff_id == Staff.id).where(
+                    Delegation.to_staff_id == staff.id, Delegation.start <= on,
+                    Delegation.end >= on))
+        )
+    return Approver(staff.email.lower(), roles, frozenset(descendants(session, staffed)),
+                    delegators)
 
 
 def request_cohorts(session: OrmSession, person_id: uuid.UUID, milestone_id: uuid.UUID
@@ -117,12 +144,35 @@ def current_level(spec: ApprovalSpec, approved: dict[int, set[str]]) -> int | No
     return None
 
 
-def _describe(level: LevelSpec) -> str:
-    who = [f"role {', '.join(level.roles)}"] if level.roles else []
-    who += list(level.users)
+def ancestors(session: OrmSession, cohort_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    parents = dict(session.execute(select(Cohort.id, Cohort.parent_id)).all())
+    found: set[uuid.UUID] = set()
+    for cohort_id in cohort_ids:
+        node: uuid.UUID | None = cohort_id
+        while node is not None and node not in found:
+            found.add(node)
+            node = parents.get(node)
+    return found
+
+
+def who_may_act(session: OrmSession, level: LevelSpec, cohorts: set[uuid.UUID]) -> str:
+    """The people a refused approver should turn to, by name where the level names them."""
+    emails = {user.lower() for user in level.users}
+    if level.roles:
+        emails.update(session.scalars(select(Staff.email).join(
+            StaffRole, StaffRole.staff_id == Staff.id).where(StaffRole.role.in_(level.roles))))
+    if level.cohort_staff and cohorts:
+        emails.update(session.scalars(select(Staff.email).join(
+            CohortStaff, CohortStaff.staff_id == Staff.id).where(
+                CohortStaff.cohort_id.in_(ancestors(session, cohorts)))))
+    named = sorted(emails)
+    shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+    how = [f"role {', '.join(level.roles)}"] if level.roles else []
     if level.cohort_staff:
-        who.append("the participant's cohort staff")
-    return " or ".join(who) + " (or an admin)" if who else "an admin"
+        how.append("the participant's cohort staff")
+    if not named:
+        return f"only an admin ({' or '.join(how) or 'nobody else'} has no one)"
+    return f"{shown} ({' or '.join(how)}) or an admin" if how else f"{shown} or an admin"
 
 
 class _Review:
@@ -135,10 +185,7 @@ class _Review:
             raise Refused(f"'{self.milestone.title}' is not waiting for approval for "
                           f"{self.person.name}: it is {self.progress.state}.")
         actor: Actor = work.actor
-        if actor.staff is None:
-            raise Refused(f"Only staff may {doing} a request; {actor.label} is a participant.")
         self.spec = approval_spec(self.milestone)
-        self.approver = approver_for(work.session, actor.staff)
         self.cohorts = request_cohorts(work.session, self.person.id, self.milestone.id)
         self.approved = approved_by_level(work.session, self.progress)
         level = current_level(self.spec, self.approved)
@@ -146,13 +193,18 @@ class _Review:
             raise Refused(f"'{self.milestone.title}' has all the approvals it needs.")
         self.level = level
         spec_level = self.spec.levels[level - 1]
+        if actor.staff is None:
+            raise Refused(f"A participant may not {doing} a request; "
+                          f"{who_may_act(work.session, spec_level, self.cohorts)} may.")
+        self.approver = approver_for(work.session, actor.staff, work.today)
         if not self.approver.may_act(spec_level, self.cohorts):
             later = [n for n, lv in enumerate(self.spec.levels, start=1)
                      if n > level and self.approver.may_act(lv, self.cohorts)]
             wait = (f" {actor.label} approves at level {later[0]}, after level {level}."
                     if later else "")
             raise Refused(f"'{self.milestone.title}' for {self.person.name} waits for level "
-                          f"{level} of {len(self.spec.levels)}: {_describe(spec_level)} may "
+                          f"{level} of {len(self.spec.levels)}: "
+                          f"{who_may_act(work.session, spec_level, self.cohorts)} may "
                           f"{doing} it now.{wait}")
         if self.approver.email in self.approved.get(level, set()):
             raise Refused(f"{actor.label} has already approved level {level} of "
@@ -168,7 +220,8 @@ class _Review:
         work.session.add(Approval(
             id=work.new_id(), progress_id=self.progress.id, round=self.progress.round,
             level=level, actor=self.approver.email, decision=decision, note=note,
-            at=work.at, op_id=work.op_id))
+            on_behalf_of=self.approver.acting_for(self.spec.levels[level - 1], self.cohorts)
+            or None, at=work.at, op_id=work.op_id))
         self.approved.setdefault(level, set())
         if decision == "approved":
             self.approved[level].add(self.approver.email)
@@ -259,3 +312,24 @@ def withdraw(command: WithdrawProgress, work: Work) -> None:
         after = "locked"  # submitted early (any time): back to waiting for its parents
     transition(work, progress, after, "ProgressWithdrawn", note=command.note)
 
+
+
+@handles(Delegate)
+def delegate(command: Delegate, work: Work) -> None:
+    actor = work.actor
+    if actor.staff is None:
+        raise Refused("Only staff may delegate their approvals.")
+    colleague = lookup.staff_by_email(work.session, command.to)
+    if colleague is None:
+        raise Refused(f"No staff member is known as '{command.to}'.")
+    if colleague.id == actor.staff.id:
+        raise Refused("You cannot delegate your approvals to yourself.")
+    if command.end < command.start:
+        raise Refused(f"The delegation ends ({command.end.isoformat()}) before it starts "
+                      f"({command.start.isoformat()}).")
+    work.session.add(Delegation(id=work.new_id(), from_staff_id=actor.staff.id,
+                                to_staff_id=colleague.id, start=command.start,
+                                end=command.end, created_at=work.at))
+    work.record("delegations", {"kind": "delegation", "from": actor.staff.email,
+                                "to": colleague.email, "start": command.start.isoformat(),
+                                "end": command.end.isoformat()})
