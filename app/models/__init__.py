@@ -4,7 +4,14 @@ from app.models.approval import Approval, Delegation
 from app.models.base import Base
 from app.models.cohort import Cohort, CohortStaff, Membership
 from app.models.mail import Alert, OutboxMessage
-from app.models.milestone import Gate, Milestone, MilestoneCohort, Prerequisite, Step
+from app.models.milestone import (
+    Gate,
+    GateReview,
+    Milestone,
+    MilestoneCohort,
+    Prerequisite,
+    Step,
+)
 from app.models.oplog import Operation
 from app.models.person import Person, PersonAttribute, PersonImpact, Staff, StaffRole
 from app.models.program import Campaign, CampaignRun, Setting, Template
@@ -23,6 +30,7 @@ __all__ = [
     "CohortStaff",
     "Delegation",
     "Gate",
+    "GateReview",
     "Membership",
     "Milestone",
     "MilestoneCohort",

@@ -9,7 +9,7 @@ an export writes back exactly what was applied.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String
@@ -105,3 +105,19 @@ class Step(Base):
     title: Mapped[str]
     kind: Mapped[str] = mapped_column(String(20), default="task")
     required: Mapped[bool] = mapped_column(default=True)
+
+
+class GateReview(Base):
+    """A gate decision for one participant: go, hold, recycle or stop, with its note and the
+    readiness checklist (the gate's milestones and their states) as the reviewer saw it."""
+
+    __tablename__ = "gate_reviews"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    gate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("gates.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None]
+    checklist: Mapped[list[Any]] = mapped_column(default=list)
+    actor: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime]

@@ -145,3 +145,16 @@ class Delegate(Command):
     to: str
     start: date
     end: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddOptional(ProgressCommand):
+    """Give a participant an optional milestone of one of their cohorts."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewGate(Command):
+    person: str
+    gate: str
+    decision: str  # go | hold | recycle | stop
+    note: str | None = None

@@ -44,6 +44,8 @@ def describe(change: dict[str, Any]) -> str:
     if kind == "delegation":
         return (f"{change.get('to')} approves for {change.get('from')} from "
                 f"{change.get('start')} to {change.get('end')}")
+    if kind == "gate_review":
+        return f"{who} · gate {change.get('gate')}: {change.get('decision')}"
     if kind == "definition":
         return f"{change.get('action')} {change.get('type')} '{change.get('key')}'"
     return ", ".join(f"{k}={v}" for k, v in change.items())
@@ -77,6 +79,7 @@ progress_verb("complete", c.CompleteProgress, "complete a milestone")
 progress_verb("skip", c.SkipProgress, "skip a milestone (where it may be bypassed)")
 progress_verb("bypass", c.BypassProgress, "bypass a milestone, with a reason (--note)")
 progress_verb("reopen", c.ReopenProgress, "reopen a complete or skipped milestone")
+progress_verb("add", c.AddOptional, "give a participant an optional milestone")
 
 
 def _membership_args(parser: argparse.ArgumentParser) -> None:

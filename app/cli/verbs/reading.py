@@ -6,8 +6,9 @@ import argparse
 
 from app.cli.context import Context
 from app.cli.registry import reading, verb
+from app.models import GateReview
 from app.services.queries.outbox_view import alerts, outbox
-from app.services.queries.person_view import gate_statuses, person_view
+from app.services.queries.person_view import gate_statuses, latest_reviews, person_view
 
 
 def _person_args(parser: argparse.ArgumentParser) -> None:
@@ -47,12 +48,25 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _review(review: GateReview | None) -> dict[str, object] | None:
+    if review is None:
+        return None
+    return {"decision": review.decision, "note": review.note, "by": review.actor,
+            "at": review.at, "checklist": review.checklist}
+
+
 @verb("gates", "a participant's stage gates", _person_args)
 def gates(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.store.session() as session:
         person, statuses = gate_statuses(session, args.person)
-        rows = [{"key": g.key, "name": g.name, "status": s} for g, s in statuses]
-    text = "\n".join(f"{r['status']:<12} {r['name']}" for r in rows) or "No stage gates."
+        reviews = latest_reviews(session, person)
+        rows = [{"key": g.key, "name": g.name, "status": s, "review": _review(reviews.get(g.id))}
+                for g, s in statuses]
+    text = "\n".join(
+        f"{r['status']:<12} {r['name']}"
+        + (f"  (last review: {r['review']['decision']} by {r['review']['by']})"
+           if r["review"] else "")
+        for r in rows) or "No stage gates."
     ctx.emit({"person": person.external_id, "gates": rows}, text)
     return 0
 

@@ -18,6 +18,7 @@ from app.models import (
     Approval,
     Cohort,
     Gate,
+    GateReview,
     Membership,
     Milestone,
     MilestoneCohort,
@@ -202,3 +203,13 @@ def gate_statuses(session: OrmSession, ref: str) -> tuple[Person, list[tuple[Gat
             status = "not_started"
         result.append((gate, status))
     return person, result
+
+
+def latest_reviews(session: OrmSession, person: Person) -> dict[object, GateReview]:
+    """Each gate's most recent review for this participant."""
+    found: dict[object, GateReview] = {}
+    for review in session.scalars(
+        select(GateReview).where(GateReview.person_id == person.id).order_by(GateReview.at)
+    ):
+        found[review.gate_id] = review
+    return found

@@ -1,8 +1,8 @@
-"""approvals
+"""approvals and gate reviews
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 19:05:49.141547
+Create Date: 2026-11-23 19:07:37.603157
 """
 
 from collections.abc import Sequence
@@ -34,6 +34,23 @@ def upgrade() -> None:
     with op.batch_alter_table('delegations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_delegations_from_staff_id'), ['from_staff_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_delegations_to_staff_id'), ['to_staff_id'], unique=False)
+
+    op.create_table('gate_reviews',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('gate_id', sa.Uuid(), nullable=False),
+    sa.Column('person_id', sa.Uuid(), nullable=False),
+    sa.Column('decision', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.String(), nullable=True),
+    sa.Column('checklist', sa.JSON(), nullable=False),
+    sa.Column('actor', sa.String(length=320), nullable=False),
+    sa.Column('at', app.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['gate_id'], ['gates.id'], name=op.f('fk_gate_reviews_gate_id_gates')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_gate_reviews_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_gate_reviews'))
+    )
+    with op.batch_alter_table('gate_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gate_reviews_gate_id'), ['gate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gate_reviews_person_id'), ['person_id'], unique=False)
 
     op.create_table('approvals',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -71,6 +88,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_approvals_progress_round')
 
     op.drop_table('approvals')
+    with op.batch_alter_table('gate_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gate_reviews_person_id'))
+        batch_op.drop_index(batch_op.f('ix_gate_reviews_gate_id'))
+
+    op.drop_table('gate_reviews')
     with op.batch_alter_table('delegations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delegations_to_staff_id'))
         batch_op.drop_index(batch_op.f('ix_delegations_from_staff_id'))
