@@ -17,7 +17,7 @@ class StateChanged:
 
 @dataclass(frozen=True)
 class PersonChanged:
-    """Fields are "status", "attr.NAME" or "impact.NAME"."""
+    """Fields are "status", "location", "attr.NAME" or "impact.NAME"."""
 
     person_id: uuid.UUID
     fields: tuple[str, ...]

@@ -13,6 +13,7 @@ from app.services.commands import Enroll, Unenroll
 from app.services.errors import Refused
 from app.services.registry import handles
 from app.services.rules.lifecycle import assign
+from app.services.rules.optional import add_on_joining
 from app.services.rules.permissions import require_staff
 from app.services.work import Work
 
@@ -45,6 +46,7 @@ def join(work: Work, cohort: Cohort, people: list[Person]) -> list[Person]:
         )
     work.session.flush()
     assign(work, cohort.id, [p.id for p in joining])
+    add_on_joining(work, cohort.id, joining)  # triggered optional milestones they match
     for person in joining:
         work.record("cohorts", {"kind": "membership", "person": person.external_id,
                                 "cohort": cohort.key, "joined": True})

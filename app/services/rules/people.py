@@ -168,7 +168,7 @@ def _upsert_person(work: Work, row: PersonRow, existing: Person | None) -> Perso
     if changed:
         existing.version += 1
         work.record("people", {"kind": "person", "person": row.external_id, "updated": changed})
-    fields: list[str] = []
+    fields: list[str] = ["location"] if "location" in changed else []
     if row.status is not None and set_status(work, existing, row.status):
         fields.append("status")
     for key, value in row.attributes:
