@@ -34,6 +34,7 @@ class Progress(Base):
     started_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
     submitted_by: Mapped[str | None]
+    assigned_to: Mapped[str | None]  # the one approver a pending approval was handed to
     # Which submission this is (0: never submitted); approvals count within one round.
     round: Mapped[int] = mapped_column(default=0, server_default="0")
     completed_at: Mapped[datetime | None]

@@ -158,3 +158,23 @@ class ReviewGate(Command):
     gate: str
     decision: str  # go | hold | recycle | stop
     note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnapproveProgress(ProgressCommand):
+    """Take back an approval: the milestone, and every later one, is ready for approval again."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignApproval(ProgressCommand):
+    """Hand a pending approval to one eligible person, who alone acts on it and is told so."""
+
+    to: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveMany(Command):
+    """Approve a selection from the inbox in one command: all of them, or none."""
+
+    items: tuple[tuple[str, str], ...]  # (person, milestone)
+    note: str | None = None

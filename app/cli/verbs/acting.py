@@ -38,6 +38,8 @@ def describe(change: dict[str, Any]) -> str:
     if kind == "campaign":
         started = "started" if change.get("started") else "stopped"
         return f"{who}: campaign {change.get('campaign')} {started}"
+    if kind == "assignment":
+        return f"{who} · {change.get('milestone')}: handed to {change.get('to')}"
     if kind == "approval":
         return (f"{who} · {change.get('milestone')}: {change.get('decision')} at level "
                 f"{change.get('level')} by {change.get('by')}")

@@ -16,6 +16,25 @@ progress_verb("submit", c.SubmitProgress, "submit a milestone for approval (a co
 progress_verb("approve", c.ApproveProgress, "approve a pending request at your level")
 progress_verb("deny", c.DenyProgress, "deny a pending request (it may be resubmitted)")
 progress_verb("withdraw", c.WithdrawProgress, "take back a request before anyone acted on it")
+progress_verb("unapprove", c.UnapproveProgress,
+              "take back an approval: it and every later approved milestone are ready again")
+
+
+def _assign_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("person", metavar="PERSON")
+    parser.add_argument("milestone", metavar="MILESTONE")
+    parser.add_argument("--to", required=True, metavar="EMAIL",
+                        help="the eligible approver who alone acts on it")
+    parser.add_argument("--note", help="a note for them, kept in the history")
+    acting(parser)
+
+
+@verb("assign", "hand a pending approval to one eligible approver, who is told by mail",
+      _assign_args)
+def assign(args: argparse.Namespace, ctx: Context) -> int:
+    report(ctx, ctx.run(c.AssignApproval(at=ctx.time(args.at), by=args.by, person=args.person,
+                                         milestone=args.milestone, to=args.to, note=args.note)))
+    return 0
 
 
 def _inbox_args(parser: argparse.ArgumentParser) -> None:

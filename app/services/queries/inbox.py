@@ -78,6 +78,8 @@ def inbox(session: OrmSession, email: str, at: datetime) -> list[InboxItem]:
         level = current_level(spec, mine)
         if level is None or approver.email in mine.get(level, set()):
             continue
+        if progress.assigned_to and progress.assigned_to != approver.email:
+            continue  # handed to someone else
         held_in = cohorts.get((progress.person_id, progress.milestone_id), set())
         if not approver.may_act(spec.levels[level - 1], held_in):
             continue

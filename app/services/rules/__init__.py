@@ -11,4 +11,5 @@ from app.services.rules import (  # noqa: F401
     people,
     profile,
     progress_verbs,
+    unset,
 )

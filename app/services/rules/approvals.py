@@ -27,9 +27,11 @@ from app.models import (
     Staff,
     StaffRole,
 )
-from app.services import lookup
+from app.services import lookup, mail
 from app.services.commands import (
+    ApproveMany,
     ApproveProgress,
+    AssignApproval,
     Delegate,
     DenyProgress,
     SubmitProgress,
@@ -206,6 +208,10 @@ class _Review:
                           f"{level} of {len(self.spec.levels)}: "
                           f"{who_may_act(work.session, spec_level, self.cohorts)} may "
                           f"{doing} it now.{wait}")
+        assignee = self.progress.assigned_to
+        if assignee and assignee != self.approver.email and "admin" not in self.approver.roles:
+            raise Refused(f"'{self.milestone.title}' for {self.person.name} was handed to "
+                          f"{assignee}: only they (or an admin) may {doing} it now.")
         if self.approver.email in self.approved.get(level, set()):
             raise Refused(f"{actor.label} has already approved level {level} of "
                           f"'{self.milestone.title}'; it needs another approver.")
@@ -222,6 +228,7 @@ class _Review:
             level=level, actor=self.approver.email, decision=decision, note=note,
             on_behalf_of=self.approver.acting_for(self.spec.levels[level - 1], self.cohorts)
             or None, at=work.at, op_id=work.op_id))
+        self.progress.assigned_to = None  # the one it was handed to has acted
         self.approved.setdefault(level, set())
         if decision == "approved":
             self.approved[level].add(self.approver.email)
@@ -261,6 +268,10 @@ def submit(command: SubmitProgress, work: Work) -> None:
 
 @handles(ApproveProgress)
 def approve(command: ApproveProgress, work: Work) -> None:
+    approve_one(command, work)
+
+
+def approve_one(command: ApproveProgress, work: Work) -> None:
     review = _Review(command, work, "approve")
     review.require_note("approve", command.note)
     level = review.level
@@ -333,3 +344,58 @@ def delegate(command: Delegate, work: Work) -> None:
     work.record("delegations", {"kind": "delegation", "from": actor.staff.email,
                                 "to": colleague.email, "start": command.start.isoformat(),
                                 "end": command.end.isoformat()})
+
+
+@handles(ApproveMany)
+def approve_many(command: ApproveMany, work: Work) -> None:
+    """All of the selection or none of it; every request that cannot be approved is named."""
+    if not command.items:
+        raise Refused("Nothing was selected to approve.")
+    problems = []
+    for person, milestone in command.items:
+        try:
+            with work.session.begin_nested():
+                approve_one(ApproveProgress(at=command.at, by=command.by, op_id=command.op_id,
+                                            person=person, milestone=milestone,
+                                            note=command.note), work)
+        except Refused as refusal:
+            problems.append(f"{person} · {milestone}: {refusal.message}")
+    if problems:
+        raise Refused("Nothing was approved:\n" + "\n".join(problems))
+
+
+@handles(AssignApproval)
+def assign_approval(command: AssignApproval, work: Work) -> None:
+    """Staff who may act on a request, or an admin, hand it to one eligible colleague."""
+    person, milestone, progress = target(command, work)
+    if progress.state != "submitted":
+        raise Refused(f"'{milestone.title}' is not waiting for approval for {person.name}.")
+    if work.actor.staff is None:
+        raise Refused("Only staff may hand an approval to someone.")
+    colleague = lookup.staff_by_email(work.session, command.to)
+    if colleague is None:
+        raise Refused(f"No staff member is known as '{command.to}'.")
+    spec = approval_spec(milestone)
+    cohorts = request_cohorts(work.session, person.id, milestone.id)
+    level = current_level(spec, approved_by_level(work.session, progress))
+    assert level is not None  # a submitted request always waits on some level
+    needed = spec.levels[level - 1]
+    me = approver_for(work.session, work.actor.staff, work.today)
+    if not me.may_act(needed, cohorts):
+        raise Refused(f"{work.actor.label} may not hand out '{milestone.title}': "
+                      f"{who_may_act(work.session, needed, cohorts)} may.")
+    if not approver_for(work.session, colleague).eligible(needed, cohorts):
+        raise Refused(f"{colleague.email} may not approve level {level} of "
+                      f"'{milestone.title}': {who_may_act(work.session, needed, cohorts)} may.")
+    progress.assigned_to = colleague.email.lower()
+    progress.version += 1
+    history(work, progress, "ApprovalAssigned", "submitted", "submitted",
+            command.note or f"handed to {colleague.email}")
+    mail.queue(work, to=colleague.email, kind="assignment", person=person, milestone=milestone,
+               rendered=mail.Rendered(
+                   subject=f"Waiting for you: {milestone.title} for {person.name}",
+                   body=(f"{work.actor.label} handed you the approval of '{milestone.title}' "
+                         f"for {person.name} (level {level} of {len(spec.levels)}).\n"
+                         + (f"\nNote: {command.note}\n" if command.note else ""))))
+    work.record("approvals", {"kind": "assignment", "person": person.external_id,
+                              "milestone": milestone.key, "to": colleague.email})

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 19:07:37.603157
+Create Date: 2026-11-23 19:11:13.180882
 """
 
 from collections.abc import Sequence
@@ -71,6 +71,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('progress', schema=None) as batch_op:
         batch_op.add_column(sa.Column('submitted_by', sa.String(), nullable=True))
+        batch_op.add_column(sa.Column('assigned_to', sa.String(), nullable=True))
         batch_op.add_column(sa.Column('round', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index('ix_progress_submitted', ['state', 'submitted_at'], unique=False, sqlite_where=sa.text("state = 'submitted'"), postgresql_where=sa.text("state = 'submitted'"))
 
@@ -82,6 +83,7 @@ def downgrade() -> None:
     with op.batch_alter_table('progress', schema=None) as batch_op:
         batch_op.drop_index('ix_progress_submitted', sqlite_where=sa.text("state = 'submitted'"), postgresql_where=sa.text("state = 'submitted'"))
         batch_op.drop_column('round')
+        batch_op.drop_column('assigned_to')
         batch_op.drop_column('submitted_by')
 
     with op.batch_alter_table('approvals', schema=None) as batch_op:
