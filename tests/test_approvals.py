@@ -312,9 +312,21 @@ def test_admins_may_always_approve(wp: Waypoint) -> None:
     setup(wp, f'approvers = {{ users = ["{HR}"] }}\n')
     submit(wp)
 
-    act(wp, "approve", ADMIN)
+    act(wp, "approve", ADMIN, "--note", "HR is away")
 
     assert state(wp) == "complete"
+
+
+def test_an_admin_override_records_its_reason(wp: Waypoint) -> None:
+    setup(wp, f'approvers = {{ users = ["{HR}"] }}\n')
+    submit(wp)
+
+    error = refused(wp, "approve", ADMIN)
+    assert "override" in error and "--note" in error
+
+    act(wp, "approve", ADMIN, "--note", "HR is away")
+    (decision,) = wp.show(SAM)["deposit"]["approvals"]
+    assert (decision["by"], decision["note"]) == (ADMIN, "HR is away")
 
 
 def test_admins_may_always_deny(wp: Waypoint) -> None:

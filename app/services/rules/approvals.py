@@ -8,6 +8,7 @@ resubmission starts the levels again.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -216,10 +217,22 @@ class _Review:
             raise Refused(f"{actor.label} has already approved level {level} of "
                           f"'{self.milestone.title}'; it needs another approver.")
 
+    @property
+    def overriding(self) -> bool:
+        """An admin acting where the milestone does not name them: an override."""
+        plain = dataclasses.replace(self.approver, roles=self.approver.roles - {"admin"})
+        return not plain.may_act(self.spec.levels[self.level - 1], self.cohorts)
+
     def require_note(self, decision: str, note: str | None) -> None:
-        if decision in self.spec.note_required and not (note or "").strip():
+        if (note or "").strip():
+            return
+        if decision in self.spec.note_required:
             raise Refused(f"'{self.milestone.title}' needs a note to {decision}: "
                           "give it with --note.")
+        if self.overriding:
+            raise Refused(f"{self.approver.email} is not an approver of "
+                          f"'{self.milestone.title}': an admin override needs its reason "
+                          "(--note).")
 
     def record(self, level: int, decision: str, note: str | None) -> None:
         work = self.work
