@@ -11,5 +11,6 @@ from app.services.rules import (  # noqa: F401
     people,
     profile,
     progress_verbs,
+    triggers,
     unset,
 )

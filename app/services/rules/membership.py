@@ -15,6 +15,7 @@ from app.services.registry import handles
 from app.services.rules.lifecycle import assign
 from app.services.rules.optional import add_on_joining
 from app.services.rules.permissions import require_staff
+from app.services.rules.triggers import submit_on_joining
 from app.services.work import Work
 
 
@@ -47,6 +48,7 @@ def join(work: Work, cohort: Cohort, people: list[Person]) -> list[Person]:
     work.session.flush()
     assign(work, cohort.id, [p.id for p in joining])
     add_on_joining(work, cohort.id, joining)  # triggered optional milestones they match
+    submit_on_joining(work, cohort.id, joining)  # submit triggers that already hold
     for person in joining:
         work.record("cohorts", {"kind": "membership", "person": person.external_id,
                                 "cohort": cohort.key, "joined": True})
