@@ -331,6 +331,7 @@ def withdraw(command: WithdrawProgress, work: Work) -> None:
         raise Refused(f"{acted} has already acted on '{milestone.title}': it can no longer "
                       "be withdrawn.")
     progress.submitted_at = None
+    progress.assigned_to = None
     after = "started" if progress.started_at else "open"
     if after == "open" and waiting_on(work.session, person.id, milestone.id):
         after = "locked"  # submitted early (any time): back to waiting for its parents
