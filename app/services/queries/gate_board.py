@@ -92,13 +92,21 @@ def gate_counts(session: OrmSession, cohort_ids: list[uuid.UUID]) -> list[GateCo
     everyone = select(func.count()).select_from(members).scalar_subquery()
     active = func.count(case((statuses.c.status == "active", 1)))
     complete = func.count(case((statuses.c.status == "complete", 1)))
+    # The gates this cohort's milestones belong to, and any its members are in elsewhere: a
+    # store holding several programs would otherwise list every program's gates.
+    relevant = (
+        select(Milestone.gate_id)
+        .join(MilestoneCohort, MilestoneCohort.milestone_id == Milestone.id)
+        .where(MilestoneCohort.cohort_id.in_(cohort_ids), Milestone.gate_id.is_not(None))
+    )
+    mine = set(session.scalars(relevant))
     rows = session.execute(
-        select(Gate.key, Gate.name, everyone - active - complete, active, complete)
+        select(Gate.id, Gate.key, Gate.name, everyone - active - complete, active, complete)
         .outerjoin(statuses, statuses.c.gate_id == Gate.id)
         .group_by(Gate.id, Gate.key, Gate.name, Gate.position)
         .order_by(Gate.position, Gate.key)
     ).all()
-    return [GateCount(*row) for row in rows]
+    return [GateCount(*row[1:]) for row in rows if row[0] in mine or row[4] or row[5]]
 
 
 def participants_at_gate(
