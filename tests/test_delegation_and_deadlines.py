@@ -95,3 +95,21 @@ def test_a_request_not_approved_by_its_approval_deadline_is_past_due(wp):
     assert item["deadline"] == "2026-09-12"
     wp.json("approve", "p1", "offer", "--by", "lee@example.edu", "--at", "2026-09-14T09:00")
     assert wp.show("p1", "--at", "2026-09-20T12:00")["offer"]["past_due"] is False
+
+
+STEPS = PROGRAM.replace('complete_by = ["request"]\n', '''complete_by = ["request"]
+steps = [{ title = "Salary band checked" }, { title = "Budget line named" }]
+''')
+
+
+def test_the_inbox_shows_each_requests_evidence_steps_and_history(wp):
+    wp.apply(STEPS)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,req\n")
+    wp.json("step", "p1", "offer", "1", "--by", "p1")
+    wp.json("submit", "p1", "offer", "--by", "p1", "--note", "band B")
+    (item,) = wp.json("inbox", "--as", "lee@example.edu", "--evidence")["items"]
+    assert [(s["title"], s["done"]) for s in item["steps"]] == [
+        ("Salary band checked", True), ("Budget line named", False)]
+    kinds = [event["kind"] for event in item["history"]]
+    assert kinds[-1] == "ProgressSubmitted" and item["history"][-1]["note"] == "band B"
+    assert "steps" not in wp.json("inbox", "--as", "lee@example.edu")["items"][0]

@@ -10,7 +10,7 @@ from app.cli.registry import acting, reading, verb
 from app.cli.verbs.acting import progress_verb, report
 from app.services import commands as c
 from app.services.clock import parse_date
-from app.services.queries.inbox import inbox
+from app.services.queries.inbox import evidence, inbox
 
 progress_verb("submit", c.SubmitProgress, "submit a milestone for approval (a completion request)")
 progress_verb("approve", c.ApproveProgress, "approve a pending request at your level")
@@ -40,6 +40,8 @@ def assign(args: argparse.Namespace, ctx: Context) -> int:
 def _inbox_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="who", metavar="EMAIL", required=True,
                         help="whose inbox: a staff member's email")
+    parser.add_argument("--evidence", action="store_true",
+                        help="with each request, its steps and its history")
     reading(parser)
 
 
@@ -48,9 +50,12 @@ def show_inbox(args: argparse.Namespace, ctx: Context) -> int:
     at = ctx.time(args.at)
     with ctx.store.session() as session:
         items = inbox(session, args.who, at)
+        found = evidence(session, [i.progress_id for i in items]) if args.evidence else {}
     payload = {"items": [
         {"person": i.person, "milestone": i.milestone, "level": i.level,
-         "submitted_at": i.submitted_at, "deadline": i.deadline}
+         "submitted_at": i.submitted_at, "deadline": i.deadline,
+         **({"steps": found[i.progress_id].steps, "history": found[i.progress_id].history}
+            if args.evidence else {})}
         for i in items
     ]}
     lines = [f"{i.person:<12} {i.name:<24} {i.title}  level {i.level} of {i.levels}"
