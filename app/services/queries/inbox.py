@@ -52,15 +52,18 @@ def inbox(session: OrmSession, email: str, at: datetime) -> list[InboxItem]:
         raise Refused(f"No staff member is known as '{email}'.")
     zone = program_zone(session)
     approver = approver_for(session, staff, local_date(at, zone))
+    # Plain columns, not entities: ten thousand requests must not each decode a milestone.
     pending = session.execute(
-        select(Progress, Milestone, Person.external_id, Person.name)
-        .join(Milestone, Milestone.id == Progress.milestone_id)
+        select(Progress.id, Progress.person_id, Progress.milestone_id, Progress.round,
+               Progress.submitted_at, Progress.assigned_to, Person.external_id, Person.name)
         .join(Person, Person.id == Progress.person_id)
         .where(Progress.state == "submitted")
     ).all()
-    ids = [progress.id for progress, *_ in pending]
+    milestones = {m.id: m for m in session.scalars(
+        select(Milestone).where(Milestone.id.in_({row.milestone_id for row in pending})))}
+    ids = [row.id for row in pending]
     approved: dict[uuid.UUID, dict[int, set[str]]] = {}
-    rounds = {progress.id: progress.round for progress, *_ in pending}
+    rounds = {row.id: row.round for row in pending}
     cohorts: dict[tuple[uuid.UUID, uuid.UUID], set[uuid.UUID]] = {}
     for chunk in range(0, len(ids), 5000):
         part = ids[chunk:chunk + 5000]
@@ -81,7 +84,8 @@ def inbox(session: OrmSession, email: str, at: datetime) -> list[InboxItem]:
             cohorts.setdefault((person_id, milestone_id), set()).add(cohort_id)
     items = []
     specs: dict[uuid.UUID, ApprovalSpec] = {}
-    for progress, milestone, person_key, person_name in pending:
+    for progress in pending:
+        milestone = milestones[progress.milestone_id]
         if milestone.id not in specs:
             specs[milestone.id] = approval_spec(milestone)
         spec = specs[milestone.id]
@@ -98,7 +102,7 @@ def inbox(session: OrmSession, email: str, at: datetime) -> list[InboxItem]:
         if spec.approval_deadline_days is not None and progress.submitted_at is not None:
             deadline = (local_date(progress.submitted_at, zone)
                         + timedelta(days=spec.approval_deadline_days))
-        items.append(InboxItem(progress.id, person_key, person_name, milestone.key,
+        items.append(InboxItem(progress.id, progress.external_id, progress.name, milestone.key,
                                milestone.title, level, len(spec.levels), progress.submitted_at,
                                deadline))
     items.sort(key=lambda i: (i.deadline is None, i.deadline or date.max,
