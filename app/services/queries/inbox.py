@@ -29,7 +29,7 @@ from app.services import lookup
 from app.services.clock import local_date
 from app.services.errors import Refused
 from app.services.programs.spec import ApprovalSpec
-from app.services.rules.approvals import approval_spec, approver_for, current_level
+from app.services.rules.approvals import Approver, approval_spec, approver_for, current_level
 from app.services.settings import program_zone
 
 
@@ -44,6 +44,13 @@ class InboxItem:
     levels: int
     submitted_at: datetime | None
     deadline: date | None
+
+
+def _needs_cohorts(approver: Approver) -> bool:
+    """Whose cohorts requests belong to matters only to cohort staff who are not admins."""
+    if "admin" in approver.roles:
+        return False
+    return bool(approver.staffs) or any(d.staffs for d in approver.delegators)
 
 
 def inbox(session: OrmSession, email: str, at: datetime) -> list[InboxItem]:
@@ -61,25 +68,24 @@ def inbox(session: OrmSession, email: str, at: datetime) -> list[InboxItem]:
     ).all()
     milestones = {m.id: m for m in session.scalars(
         select(Milestone).where(Milestone.id.in_({row.milestone_id for row in pending})))}
-    ids = [row.id for row in pending]
+    submitted = Progress.state == "submitted"
     approved: dict[uuid.UUID, dict[int, set[str]]] = {}
-    rounds = {row.id: row.round for row in pending}
+    for progress_id, level, actor in session.execute(
+        select(Approval.progress_id, Approval.level, Approval.actor)
+        .join(Progress, (Progress.id == Approval.progress_id)
+              & (Progress.round == Approval.round))
+        .where(submitted, Approval.decision == "approved")
+    ):
+        approved.setdefault(progress_id, {}).setdefault(level, set()).add(actor)
     cohorts: dict[tuple[uuid.UUID, uuid.UUID], set[uuid.UUID]] = {}
-    for chunk in range(0, len(ids), 5000):
-        part = ids[chunk:chunk + 5000]
-        for progress_id, round_, level, actor in session.execute(
-            select(Approval.progress_id, Approval.round, Approval.level, Approval.actor)
-            .where(Approval.progress_id.in_(part), Approval.decision == "approved")
-        ):
-            if rounds[progress_id] == round_:
-                approved.setdefault(progress_id, {}).setdefault(level, set()).add(actor)
+    if _needs_cohorts(approver):
         for person_id, milestone_id, cohort_id in session.execute(
             select(Progress.person_id, Progress.milestone_id, Membership.cohort_id)
             .join(Membership, (Membership.person_id == Progress.person_id)
                   & Membership.left_at.is_(None))
             .join(MilestoneCohort, (MilestoneCohort.cohort_id == Membership.cohort_id)
                   & (MilestoneCohort.milestone_id == Progress.milestone_id))
-            .where(Progress.id.in_(part))
+            .where(submitted)
         ):
             cohorts.setdefault((person_id, milestone_id), set()).add(cohort_id)
     items = []
