@@ -121,3 +121,49 @@ def test_a_gate_decision_is_one_of_go_hold_recycle_stop(wp):
     enrolled(wp)
     code, _, err = wp.run("review", "p1", "intake", "--decision", "maybe")
     assert code == 2 and "maybe" in err
+
+
+TRIGGERED = PROGRAM.replace('''[milestones.optional]
+added_by = ["manager"]
+
+[[milestones]]
+key = "housing"''', '''[milestones.optional]
+added_by = ["manager"]
+attributes = { first_generation = ["yes"] }
+
+[[milestones]]
+key = "housing"''')
+
+
+def test_applying_a_new_optional_trigger_gives_the_milestone_to_members_who_match(wp):
+    enrolled(wp)
+    wp.people("id,name,email,cohort,attr.first_generation\n"
+              "p2,Sam Roe,sam@example.edu,fall,yes\n")
+    assert wp.state("p2", "tutoring") is None
+    payload = wp.apply(TRIGGERED)
+    assert {"kind": "progress", "person": "p2", "milestone": "tutoring", "from": None,
+            "to": "open"} in [{k: c.get(k) for k in ("kind", "person", "milestone", "from",
+                                                     "to")} for c in payload["changes"]]
+    assert wp.state("p2", "tutoring") == "open"
+    assert wp.state("p1", "tutoring") is None
+
+
+SUBMIT_ON_STATUS = PROGRAM + '''
+[[milestones]]
+key = "deposit"
+title = "Deposit paid"
+cohorts = ["fall"]
+complete_by = ["request"]
+'''
+
+
+def test_applying_a_new_submit_trigger_submits_for_members_it_already_holds_for(wp):
+    wp.apply(SUBMIT_ON_STATUS)
+    wp.people("id,name,email,cohort,status\np1,Pat Lee,pat@example.edu,fall,Active\n"
+              "p2,Sam Roe,sam@example.edu,fall,Applied\n")
+    assert wp.state("p1", "deposit") == "open"
+    wp.apply(SUBMIT_ON_STATUS + '''
+[milestones.approval]
+submit_when = [{ status = "Active" }]
+''')
+    assert (wp.state("p1", "deposit"), wp.state("p2", "deposit")) == ("submitted", "open")

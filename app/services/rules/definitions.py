@@ -28,6 +28,7 @@ from app.models import (
     Membership,
     Milestone,
     MilestoneCohort,
+    Person,
     Prerequisite,
     Progress,
     ScheduledSession,
@@ -66,7 +67,9 @@ from app.services.rules.lifecycle import (
     refresh_due,
     transition,
 )
+from app.services.rules.optional import add_on_joining
 from app.services.rules.permissions import EDITOR_ROLES, require_editor
+from app.services.rules.triggers import submit_on_joining
 from app.services.settings import PROGRAM_NAME, TIMEZONE, get_setting, put_setting
 from app.services.work import Work
 
@@ -76,6 +79,16 @@ _SET_LIKE = {"roles", "staff", "cohorts", "after", "reviewers", "trainers", "lab
 # Milestone fields that decide which state a progress nobody has acted on belongs in.
 _STATE_FIELDS = {"after", "starts", "skip_when"}
 _DUE_FIELDS = {"due"}
+# Milestone fields that decide who a trigger gives the milestone to, or submits it for.
+_TRIGGER_FIELDS = {"optional", "approval", "cohorts", "retired"}
+
+
+def _has_triggers(item: MilestoneSpec) -> bool:
+    """Optional milestones given by a trigger, or requests submitted by one."""
+    optional = item.optional is not None and bool(item.optional.attributes or item.optional.impact)
+    approval = item.approval is not None and any(
+        t.kind != "person" for t in item.approval.submit_when)
+    return optional or approval
 
 
 def _comparable(spec: Any) -> dict[str, Any]:
@@ -112,6 +125,7 @@ class _Apply:
         self.session: OrmSession = work.session
         self.spec = spec
         self.linked: set[uuid.UUID] = set()  # cohorts that gained an assignable milestone
+        self.retrigger: set[uuid.UUID] = set()  # cohorts whose milestones' triggers changed
         self.due_moved: set[uuid.UUID] = set()
         self.state_moved: set[uuid.UUID] = set()
 
@@ -269,6 +283,8 @@ class _Apply:
                 self.due_moved.add(row.id)
             if touched & _STATE_FIELDS:
                 self.state_moved.add(row.id)
+            if _has_triggers(item) and (fields is None or touched & _TRIGGER_FIELDS):
+                self.retrigger.update(self._cohort_ids(row.id))
             _report(self.work, "milestone", item.key, fields)
         self.session.flush()
 
@@ -368,6 +384,12 @@ class _Apply:
             assign(self.work, cohort_id, members)
         for milestone_id in sorted(self.due_moved | self.state_moved):
             self._reevaluate(milestone_id)
+        for cohort_id in sorted(self.retrigger):
+            members = list(self.session.scalars(
+                select(Person).join(Membership, Membership.person_id == Person.id).where(
+                    Membership.cohort_id == cohort_id, Membership.left_at.is_(None))))
+            add_on_joining(self.work, cohort_id, members)  # optional ones they now match
+            submit_on_joining(self.work, cohort_id, members)  # submit triggers that now hold
 
     def _reevaluate(self, milestone_id: uuid.UUID) -> None:
         """Every holder of a changed milestone, in a few queries: states for those nobody
