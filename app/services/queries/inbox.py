@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session as OrmSession
 
 from app.models import (
@@ -59,61 +60,91 @@ def inbox(session: OrmSession, email: str, at: datetime) -> list[InboxItem]:
         raise Refused(f"No staff member is known as '{email}'.")
     zone = program_zone(session)
     approver = approver_for(session, staff, local_date(at, zone))
-    # Plain columns, not entities: ten thousand requests must not each decode a milestone.
-    pending = session.execute(
-        select(Progress.id, Progress.person_id, Progress.milestone_id, Progress.round,
-               Progress.submitted_at, Progress.assigned_to, Person.external_id, Person.name)
-        .join(Person, Person.id == Progress.person_id)
-        .where(Progress.state == "submitted")
-    ).all()
-    milestones = {m.id: m for m in session.scalars(
-        select(Milestone).where(Milestone.id.in_({row.milestone_id for row in pending})))}
+    # Raw keys and times, not entities or typed values: ten thousand requests must not each
+    # decode a milestone or build three UUIDs; only the requests listed get typed values.
+    raw = _raw
     submitted = Progress.state == "submitted"
-    approved: dict[uuid.UUID, dict[int, set[str]]] = {}
+    pending = session.execute(
+        select(raw(Progress.id), raw(Progress.person_id), raw(Progress.milestone_id),
+               raw(Progress.submitted_at), Progress.assigned_to, Person.external_id, Person.name)
+        .join(Person, Person.id == Progress.person_id)
+        .where(submitted)
+    ).all()
+    milestones = {m.id.hex: m for m in session.scalars(select(Milestone).where(
+        Milestone.id.in_(select(Progress.milestone_id).where(submitted).distinct())))}
+    approved: dict[str, dict[int, set[str]]] = {}
     for progress_id, level, actor in session.execute(
-        select(Approval.progress_id, Approval.level, Approval.actor)
+        select(raw(Approval.progress_id), Approval.level, Approval.actor)
         .join(Progress, (Progress.id == Approval.progress_id)
               & (Progress.round == Approval.round))
         .where(submitted, Approval.decision == "approved")
     ):
-        approved.setdefault(progress_id, {}).setdefault(level, set()).add(actor)
-    cohorts: dict[tuple[uuid.UUID, uuid.UUID], set[uuid.UUID]] = {}
+        approved.setdefault(_hex(progress_id), {}).setdefault(level, set()).add(actor)
+    cohorts: dict[tuple[str, str], set[str]] = {}
     if _needs_cohorts(approver):
         for person_id, milestone_id, cohort_id in session.execute(
-            select(Progress.person_id, Progress.milestone_id, Membership.cohort_id)
+            select(raw(Progress.person_id), raw(Progress.milestone_id), raw(Membership.cohort_id))
             .join(Membership, (Membership.person_id == Progress.person_id)
                   & Membership.left_at.is_(None))
             .join(MilestoneCohort, (MilestoneCohort.cohort_id == Membership.cohort_id)
                   & (MilestoneCohort.milestone_id == Progress.milestone_id))
             .where(submitted)
         ):
-            cohorts.setdefault((person_id, milestone_id), set()).add(cohort_id)
+            cohorts.setdefault((_hex(person_id), _hex(milestone_id)), set()).add(_hex(cohort_id))
+    frozen = {key: frozenset(found) for key, found in cohorts.items()}
+    nowhere: frozenset[str] = frozenset()
+    may: dict[tuple[str, int, frozenset[str]], bool] = {}  # most requests look alike
     items = []
-    specs: dict[uuid.UUID, ApprovalSpec] = {}
-    for progress in pending:
-        milestone = milestones[progress.milestone_id]
-        if milestone.id not in specs:
-            specs[milestone.id] = approval_spec(milestone)
-        spec = specs[milestone.id]
-        mine = approved.get(progress.id, {})
+    specs: dict[str, ApprovalSpec] = {}
+    for progress_id, person_id, milestone_id, when, assignee, person_key, name in pending:
+        key, mid = _hex(progress_id), _hex(milestone_id)
+        if mid not in specs:
+            specs[mid] = approval_spec(milestones[mid])
+        spec = specs[mid]
+        mine = approved.get(key, {})
         level = current_level(spec, mine)
         if level is None or approver.email in mine.get(level, set()):
             continue
-        if progress.assigned_to and progress.assigned_to != approver.email:
+        if assignee and assignee != approver.email:
             continue  # handed to someone else
-        held_in = cohorts.get((progress.person_id, progress.milestone_id), set())
-        if not approver.may_act(spec.levels[level - 1], held_in):
+        held_in = frozen.get((_hex(person_id), mid), nowhere)
+        decided = may.get((mid, level, held_in))
+        if decided is None:
+            decided = may[(mid, level, held_in)] = approver.may_act(
+                spec.levels[level - 1], {uuid.UUID(hex=h) for h in held_in})
+        if not decided:
             continue
+        submitted_at = _time(when)
         deadline = None
-        if spec.approval_deadline_days is not None and progress.submitted_at is not None:
-            deadline = (local_date(progress.submitted_at, zone)
+        if spec.approval_deadline_days is not None and submitted_at is not None:
+            deadline = (local_date(submitted_at, zone)
                         + timedelta(days=spec.approval_deadline_days))
-        items.append(InboxItem(progress.id, progress.external_id, progress.name, milestone.key,
-                               milestone.title, level, len(spec.levels), progress.submitted_at,
+        milestone = milestones[mid]
+        items.append(InboxItem(uuid.UUID(hex=key), person_key, name, milestone.key,
+                               milestone.title, level, len(spec.levels), submitted_at,
                                deadline))
     items.sort(key=lambda i: (i.deadline is None, i.deadline or date.max,
                               i.submitted_at or at, i.person))
     return items
+
+
+def _raw(column: Any) -> Any:
+    """A column as the database returns it, without the type's conversion."""
+    return type_coerce(column, String)
+
+
+def _hex(value: Any) -> str:
+    """A key as 32 hex digits, whether the driver returned text (SQLite) or a UUID."""
+    return value.hex if isinstance(value, uuid.UUID) else value
+
+
+def _time(value: Any) -> datetime | None:
+    """A stored UTC time, from text (SQLite) or a datetime, as an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class Approver:
         return (
             "admin" in self.roles
             or bool(self.roles.intersection(level.roles))
-            or self.email in {user.lower() for user in level.users}
+            or self.email in level.users  # program files store emails lower-cased
             or (level.cohort_staff and bool(self.staffs & cohorts))
         )
 
