@@ -19,20 +19,29 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.models import Membership, Milestone, MilestoneCohort, Person, Progress
 from app.models.store import Store, open_store
 from app.services.clock import parse_time
-from app.services.commands import Command, CompleteProgress, Enroll, ImportPeople, PersonRow
+from app.services.commands import (
+    ApproveProgress,
+    Command,
+    CompleteProgress,
+    Enroll,
+    ImportPeople,
+    PersonRow,
+)
 from app.services.queries.board import CohortRow, cohort_tree, participants, subtree
+from app.services.queries.inbox import inbox
 from app.services.queries.person_view import person_view
-from app.services.settings import program_zone
+from app.services.settings import USER, get_setting, program_zone
 from app.services.write import execute
 
 REPEAT = 5
 BOARD_SIZE = 5_000  # the budget's cohort: "select a cohort of 5,000"
 IMPORTED = 5_000  # the budget's enrolment: "enroll 5,000 participants"
+PENDING = 10_000  # the budget's inbox: "open the inbox with 10,000 pending"
 MILESTONES = 20  # … "into a cohort of 20 milestones"
 
 Measure = dict[str, Any]
@@ -165,6 +174,29 @@ def writes(store: Store, at: datetime, out: dict[str, Measure]) -> None:
         f"{IMPORTED:,} new participants into {key} ({milestones} milestones), one import")
 
 
+def approvals(store: Store, at: datetime, out: dict[str, Measure]) -> None:
+    """10,000 requests made pending in one statement (the set-up, not what is measured), then
+    the admin's inbox opened and requests approved one after another."""
+    with store.session() as session:
+        session.execute(update(Progress).where(Progress.id.in_(
+            select(Progress.id).where(Progress.state.in_(("open", "started")))
+            .order_by(Progress.id).limit(PENDING)
+        )).values(state="submitted", submitted_at=at, submitted_by="bench", round=1))
+        session.commit()
+        admin = get_setting(session, USER) or ""
+
+    def open_inbox() -> list[Any]:
+        with store.session() as session:
+            return inbox(session, admin, at)
+
+    out["inbox"] = timed(repeat(open_inbox), f"{PENDING:,} pending, as the admin")
+    first = open_inbox()[: 1 + REPEAT]
+    out["approve"] = timed(
+        [command(store, ApproveProgress(at=at, person=i.person, milestone=i.milestone,
+                                        note="bench")) for i in first],
+        "approve one pending request")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.perf.probe")
     parser.add_argument("--db", required=True)
@@ -181,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         reads(store, at, measures)
         memory_open = peak_mb()
         writes(store, at, measures)
+        approvals(store, at, measures)
     finally:
         store.close()
     print(json.dumps({"measures": measures, "memory_open_mb": memory_open,
