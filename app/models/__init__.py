@@ -16,13 +16,21 @@ from app.models.oplog import Operation
 from app.models.person import Person, PersonAttribute, PersonImpact, Staff, StaffRole
 from app.models.program import Campaign, CampaignRun, Setting, Template
 from app.models.progress import DONE_STATES, STATES, Progress, ProgressEvent, StepCheck
-from app.models.session import ScheduledSession
+from app.models.session import (
+    Appointment,
+    Attendance,
+    Registration,
+    ScheduledSession,
+    Signature,
+)
 
 __all__ = [
     "DONE_STATES",
     "STATES",
     "Alert",
+    "Appointment",
     "Approval",
+    "Attendance",
     "Base",
     "Campaign",
     "CampaignRun",
@@ -42,8 +50,10 @@ __all__ = [
     "Prerequisite",
     "Progress",
     "ProgressEvent",
+    "Registration",
     "ScheduledSession",
     "Setting",
+    "Signature",
     "Staff",
     "StaffRole",
     "Step",

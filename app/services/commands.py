@@ -178,3 +178,44 @@ class ApproveMany(Command):
 
     items: tuple[tuple[str, str], ...]  # (person, milestone)
     note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Register(Command):
+    person: str
+    session: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attend(Command):
+    """Attendance for one day of a session; only a join time counts as having attended."""
+
+    person: str
+    session: str
+    join: datetime | None = None
+    leave: datetime | None = None
+    day: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoShow(Command):
+    person: str
+    session: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Meet(Command):
+    """An appointment outside any scheduled session, by group and reason code."""
+
+    person: str
+    group: str
+    reason: str
+    join: datetime | None = None
+    leave: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sign(Command):
+    person: str
+    milestone: str
+    signer: str  # the role signing: "participant" or a staff role

@@ -105,7 +105,7 @@ def _log(work: Work, command: Command) -> None:
             args=args,
             actor=work.actor.label,
             at=command.at,
-            changes=work.changes[:1000],
+            changes=plain(work.changes[:1000]),
         )
     )
 

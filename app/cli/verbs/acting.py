@@ -38,6 +38,14 @@ def describe(change: dict[str, Any]) -> str:
     if kind == "campaign":
         started = "started" if change.get("started") else "stopped"
         return f"{who}: campaign {change.get('campaign')} {started}"
+    if kind in ("registration", "attendance", "no_show"):
+        what = {"registration": "registered for", "attendance": "attended",
+                "no_show": "did not show at"}[kind]
+        return f"{who} {what} {change.get('session')}"
+    if kind == "appointment":
+        return f"{who}: appointment {change.get('group')} · {change.get('reason')}"
+    if kind == "signature":
+        return f"{who} · {change.get('milestone')}: signed as {change.get('role')}"
     if kind == "assignment":
         return f"{who} · {change.get('milestone')}: handed to {change.get('to')}"
     if kind == "approval":

@@ -11,6 +11,8 @@ from app.services.rules import (  # noqa: F401
     people,
     profile,
     progress_verbs,
+    sessions,
     triggers,
     unset,
+    whiteboards,
 )
