@@ -1,15 +1,18 @@
-"""Sessions and whiteboards: register, attend, noshow, meet, sign."""
+"""Sessions and whiteboards: register, attend, noshow, meet, sign, calendar."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date, datetime
+from pathlib import Path
 
 from app.cli.context import Context, Failure
 from app.cli.registry import acting, verb
 from app.cli.verbs.acting import report
 from app.services import commands as c
-from app.services.clock import parse_date
+from app.services.calendar import cohort_calendar, person_calendar
+from app.services.clock import parse_date, utcnow
 
 
 def _session_args(parser: argparse.ArgumentParser) -> None:
@@ -89,4 +92,29 @@ def _sign_args(parser: argparse.ArgumentParser) -> None:
 def sign(args: argparse.Namespace, ctx: Context) -> int:
     report(ctx, ctx.run(c.Sign(at=ctx.time(args.at), by=args.by, person=args.person,
                                milestone=args.milestone, signer=args.signer)))
+    return 0
+
+
+def _calendar_args(parser: argparse.ArgumentParser) -> None:
+    whose = parser.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--person", metavar="PERSON", help="a participant's id or email")
+    whose.add_argument("--cohort", metavar="COHORT", help="a cohort (with its sub-cohorts)")
+    parser.add_argument("file", metavar="FILE", help="the .ics file to write ('-': stdout)")
+
+
+@verb("calendar", "export sessions and due dates as an iCalendar file", _calendar_args)
+def calendar(args: argparse.Namespace, ctx: Context) -> int:
+    stamp = utcnow()
+    with ctx.store.session() as session:
+        data = (person_calendar(session, args.person, stamp) if args.person
+                else cohort_calendar(session, args.cohort, stamp))
+    if args.file == "-":
+        sys.stdout.write(data.decode("utf-8"))
+        return 0
+    path = Path(args.file)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise Failure(f"{path}: cannot be written ({exc.strerror})") from None
+    ctx.emit({"ok": True, "file": str(path), "changes": []}, f"Wrote {path}.")
     return 0
