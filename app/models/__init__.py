@@ -3,6 +3,7 @@
 from app.models.approval import Approval, Delegation
 from app.models.base import Base
 from app.models.cohort import Cohort, CohortStaff, Membership
+from app.models.content import Attachment, SurveyResponse
 from app.models.mail import Alert, OutboxMessage
 from app.models.milestone import (
     Gate,
@@ -30,6 +31,7 @@ __all__ = [
     "Alert",
     "Appointment",
     "Approval",
+    "Attachment",
     "Attendance",
     "Base",
     "Campaign",
@@ -58,5 +60,6 @@ __all__ = [
     "StaffRole",
     "Step",
     "StepCheck",
+    "SurveyResponse",
     "Template",
 ]

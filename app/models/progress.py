@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -43,6 +44,10 @@ class Progress(Base):
     extended_until: Mapped[date | None]
     acted: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str | None]
+    # A completion whose condition was met (attendance, steps, signatures, approval) but
+    # which waits on evidence or a survey: {"kind": event kind, "note": why}. It completes
+    # by itself once what it waits on is handed in.
+    held: Mapped[dict[str, Any] | None]
     version: Mapped[int] = mapped_column(default=1)
 
 

@@ -120,7 +120,10 @@ class SetPerson(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class SubmitProgress(ProgressCommand):
-    """A completion request: the milestone waits for its approvers."""
+    """A completion request: the milestone waits for its approvers. `answers` answer the
+    milestone's linked form: (question number or text, answer) pairs."""
+
+    answers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,3 +222,22 @@ class Sign(Command):
     person: str
     milestone: str
     signer: str  # the role signing: "participant" or a staff role
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerSurvey(ProgressCommand):
+    """A participant's answers to a milestone's survey (the active one unless named):
+    (question number or text, answer) pairs."""
+
+    answers: tuple[tuple[str, str], ...]
+    survey: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachFile(ProgressCommand):
+    """Evidence handed in on a progress; the file is already in the attachment store under
+    its hash (services.attachments.keep)."""
+
+    sha256: str
+    name: str
+    size: int

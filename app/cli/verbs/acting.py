@@ -21,8 +21,15 @@ def describe(change: dict[str, Any]) -> str:
     if kind == "progress" and "due_to" in change:
         return (f"{who} · {change.get('milestone')}: due {change.get('due_from') or 'none'}"
                 f" → {change.get('due_to') or 'none'}")
+    if kind == "progress" and "waits_for" in change:
+        return (f"{who} · {change.get('milestone')}: completes once it has "
+                f"{' and '.join(change['waits_for'])}")
     if kind == "step":
         return f"{who} · {change.get('milestone')}: ticked '{change.get('step')}'"
+    if kind == "survey_response":
+        return f"{who} · {change.get('milestone')}: answered the survey {change.get('survey')}"
+    if kind == "attachment":
+        return f"{who} · {change.get('milestone')}: attached {change.get('file')}"
     if kind == "membership":
         return f"{who} {'joined' if change.get('joined') else 'left'} {change.get('cohort')}"
     if kind == "person":

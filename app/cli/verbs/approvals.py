@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from datetime import date
 
 from app.cli.context import Context, Failure
@@ -12,7 +13,6 @@ from app.services import commands as c
 from app.services.clock import parse_date
 from app.services.queries.inbox import evidence, inbox
 
-progress_verb("submit", c.SubmitProgress, "submit a milestone for approval (a completion request)")
 progress_verb("approve", c.ApproveProgress, "approve a pending request at your level")
 progress_verb("deny", c.DenyProgress, "deny a pending request (it may be resubmitted)")
 progress_verb("withdraw", c.WithdrawProgress, "take back a request before anyone acted on it")
@@ -54,8 +54,7 @@ def show_inbox(args: argparse.Namespace, ctx: Context) -> int:
     payload = {"items": [
         {"person": i.person, "milestone": i.milestone, "level": i.level,
          "submitted_at": i.submitted_at, "deadline": i.deadline,
-         **({"steps": found[i.progress_id].steps, "history": found[i.progress_id].history}
-            if args.evidence else {})}
+         **(dataclasses.asdict(found[i.progress_id]) if args.evidence else {})}
         for i in items
     ]}
     lines = [f"{i.person:<12} {i.name:<24} {i.title}  level {i.level} of {i.levels}"

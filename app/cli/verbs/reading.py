@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from app.cli.context import Context
 from app.cli.registry import reading, verb
@@ -31,7 +32,7 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
              "due_label": m.due_label, "past_due": m.past_due, "progress": m.progress,
              "started_at": m.started_at, "completed_at": m.completed_at, "gate": m.gate,
              "locked_reason": m.locked_reason, "approvals": m.approvals, "steps": m.steps,
-             "labels": m.labels}
+             "labels": m.labels, **m.content}
             for m in view.milestones
         ],
     }
@@ -44,8 +45,25 @@ def show(args: argparse.Namespace, ctx: Context) -> int:
         lines.append(f"  {m.state:<10} {m.title}  {('due ' + due) if due else ''}{flags}")
         if m.locked_reason:
             lines.append(f"             ↳ {m.locked_reason}")
+        lines.extend(f"             ↳ {line}" for line in _content_lines(m.content))
     ctx.emit(payload, "\n".join(lines))
     return 0
+
+
+def _content_lines(content: dict[str, Any]) -> list[str]:
+    lines = []
+    if content["held"]:
+        lines.append(f"{content['held']}; completes once it has "
+                     f"{' and '.join(content['waits_for'])}")
+    elif content["waits_for"]:
+        lines.append(f"completion needs {' and '.join(content['waits_for'])}")
+    if content["files"]:
+        lines.append("files: " + ", ".join(f["name"] for f in content["files"]))
+    survey = content["survey"]
+    if survey:
+        lines.append(f"survey '{survey['title']}': "
+                     + ("answered" if survey["answered"] else "not answered yet"))
+    return lines
 
 
 def _review(review: GateReview | None) -> dict[str, object] | None:

@@ -8,7 +8,7 @@ per milestone's levels in memory, without a query per request.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.models import (
     Approval,
+    Attachment,
     Membership,
     Milestone,
     MilestoneCohort,
@@ -25,6 +26,7 @@ from app.models import (
     ProgressEvent,
     Step,
     StepCheck,
+    SurveyResponse,
 )
 from app.services import lookup
 from app.services.clock import local_date
@@ -149,14 +151,18 @@ def _time(value: Any) -> datetime | None:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What an approver looks at before deciding: the steps done, and what happened so far."""
+    """What an approver looks at before deciding: the steps done, what happened so far, the
+    linked form as answered with this request, and the files handed in."""
 
     steps: list[dict[str, object]]
     history: list[dict[str, object]]
+    form: list[dict[str, object]] = field(default_factory=list)
+    files: list[dict[str, object]] = field(default_factory=list)
 
 
 def evidence(session: OrmSession, progress_ids: list[uuid.UUID]) -> dict[uuid.UUID, Evidence]:
-    """The evidence of many requests in a few queries (steps, ticks, history), not one each."""
+    """The evidence of many requests in a few queries (steps, ticks, history, form, files),
+    not one each."""
     found: dict[uuid.UUID, Evidence] = {pid: Evidence([], []) for pid in progress_ids}
     for chunk in range(0, len(progress_ids), 5000):
         part = progress_ids[chunk:chunk + 5000]
@@ -177,4 +183,17 @@ def evidence(session: OrmSession, progress_ids: list[uuid.UUID]) -> dict[uuid.UU
             found[event.progress_id].history.append({
                 "kind": event.kind, "from": event.from_state, "to": event.to_state,
                 "at": event.at, "by": event.actor, "note": event.note})
+        for progress_id, answers in session.execute(
+            select(SurveyResponse.progress_id, SurveyResponse.answers)
+            .join(Progress, Progress.id == SurveyResponse.progress_id)
+            .where(SurveyResponse.progress_id.in_(part), SurveyResponse.kind == "form",
+                   SurveyResponse.round == Progress.round)
+        ).all():
+            found[progress_id].form.extend(answers)
+        for attachment in session.scalars(
+            select(Attachment).where(Attachment.progress_id.in_(part)).order_by(Attachment.at)
+        ):
+            found[attachment.progress_id].files.append({
+                "name": attachment.name, "size": attachment.size, "sha256": attachment.sha256,
+                "at": attachment.at, "by": attachment.actor, "note": attachment.note})
     return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from app.models import (
 )
 from app.services import lookup
 from app.services.clock import local_date
+from app.services.queries.content_view import content_of
 from app.services.rules.approvals import approval_spec
 from app.services.rules.due import due_label
 from app.services.rules.locks import locked_reason
@@ -51,6 +53,8 @@ class MilestoneRow:
     steps: list[dict[str, object]]
     labels: list[str]
     approvals: list[dict[str, object]]
+    # upload, files, survey, activities, connect, waits_for, held (queries.content_view)
+    content: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ def person_view(session: OrmSession, ref: str, at: datetime) -> PersonView:
         select(Step).where(Step.milestone_id.in_([m.id for _, m in rows])).order_by(Step.position)
     ):
         steps.setdefault(step.milestone_id, []).append(step)
+    content = content_of(session, rows)
     milestones = [
         MilestoneRow(
             key=m.key,
@@ -177,6 +182,7 @@ def person_view(session: OrmSession, ref: str, at: datetime) -> PersonView:
             ],
             labels=list(m.labels or []),
             approvals=decisions.get(p.id, []),
+            content=content[p.id],
         )
         for p, m in rows
     ]

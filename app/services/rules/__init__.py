@@ -3,6 +3,7 @@
 from app.services.rules import (  # noqa: F401
     actions,
     approvals,
+    content,
     definitions,
     gates,
     lifecycle,

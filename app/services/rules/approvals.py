@@ -42,9 +42,11 @@ from app.services.errors import Refused
 from app.services.programs.codec import from_plain
 from app.services.programs.spec import ApprovalSpec, LevelSpec
 from app.services.registry import handles
+from app.services.rules.content import form_answers
 from app.services.rules.lifecycle import history, transition, waiting_on
 from app.services.rules.permissions import require_self_or_staff
 from app.services.rules.progress_verbs import refuse_if_done, refuse_if_locked, target
+from app.services.rules.waiting import complete_unless_waiting, refuse_while_waiting
 from app.services.work import Actor, Work
 
 
@@ -268,12 +270,14 @@ def submit(command: SubmitProgress, work: Work) -> None:
             work.session, person.id, milestone.id)
         if not (spec.any_time and only_prerequisites):
             refuse_if_locked(work, progress, milestone)
+    refuse_while_waiting(work, person, progress, milestone, "submitted")
     progress.round += 1
     progress.submitted_at = work.at
     progress.submitted_by = work.actor.label
+    form_answers(work, progress, milestone, command.answers)
     if spec.when_ready == "approved":
-        transition(work, progress, "complete", "ProgressAutoApproved", note=command.note,
-                   acted=True)
+        complete_unless_waiting(work, progress, milestone, "ProgressAutoApproved",
+                                command.note)
     else:
         transition(work, progress, "submitted", "ProgressSubmitted", note=command.note,
                    acted=True)
@@ -298,8 +302,8 @@ def approve_one(command: ApproveProgress, work: Work) -> None:
             break
         level = following
     if level is None:
-        transition(work, review.progress, "complete", "ProgressApproved", note=command.note,
-                   acted=True)
+        complete_unless_waiting(work, review.progress, review.milestone, "ProgressApproved",
+                                command.note)
     else:
         history(work, review.progress, "ApprovalGiven", "submitted", "submitted",
                 command.note or f"approved by {review.approver.email}")

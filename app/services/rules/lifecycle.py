@@ -165,6 +165,7 @@ def transition(
     at = work.at
     progress.state = after
     progress.state_since = at
+    progress.held = None  # whatever it waited on is settled by this change
     progress.version += 1
     if acted:
         progress.acted = True

@@ -21,6 +21,7 @@ from app.services.registry import handles
 from app.services.rules.lifecycle import history, refresh_due, transition, waiting_on
 from app.services.rules.locks import locked_reason
 from app.services.rules.permissions import is_staff_or_system, require_self_or_staff, require_staff
+from app.services.rules.waiting import complete_unless_waiting, refuse_while_waiting
 from app.services.work import Work
 
 DONE_WORDS = {"complete": "already complete", "skipped": "already skipped"}
@@ -69,6 +70,7 @@ def complete(command: CompleteProgress, work: Work) -> None:
         )
     refuse_if_done(person, progress, milestone)
     refuse_if_locked(work, progress, milestone)
+    refuse_while_waiting(work, person, progress, milestone, "complete")
     transition(work, progress, "complete", "ProgressCompleted", note=command.note, acted=True)
 
 
@@ -160,8 +162,8 @@ def tick_step(command: TickStep, work: Work) -> None:
     if progress.state == "open":
         transition(work, progress, "started", "ProgressStarted", acted=True)
     if "steps" in milestone.complete_by and all_required_ticked(work, progress, milestone):
-        transition(work, progress, "complete", "ProgressCompleted",
-                   note="every required step is done", acted=True)
+        complete_unless_waiting(work, progress, milestone, "ProgressCompleted",
+                                "every required step is done")
 
 
 def all_required_ticked(work: Work, progress: Progress, milestone: Milestone) -> bool:

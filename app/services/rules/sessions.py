@@ -10,7 +10,7 @@ a late joiner is never absent from sessions held before they came.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -35,6 +35,7 @@ from app.services.registry import handles
 from app.services.rules.approvals import ancestors
 from app.services.rules.lifecycle import transition
 from app.services.rules.permissions import require_self_or_staff
+from app.services.rules.waiting import complete_unless_waiting
 from app.services.work import Work
 
 OPEN_STATES = ("open", "started", "denied")
@@ -93,8 +94,8 @@ def complete_by(work: Work, person: Person, milestone: Milestone, way: str, why:
         return
     progress = held_progress(work, person, milestone)
     if progress is not None and progress.state in OPEN_STATES:
-        transition(work, progress, "complete", "ProgressCompletedBy" + way.title(), note=why,
-                   acted=True)
+        complete_unless_waiting(work, progress, milestone, "ProgressCompletedBy" + way.title(),
+                                why)
 
 
 def _register(work: Work, person: Person, where: ScheduledSession) -> Registration:
@@ -161,17 +162,24 @@ def _meeting_matches(work: Work, person: Person, group: str | None, reason: str 
 
 @handles(Attend)
 def attend(command: Attend, work: Work) -> None:
-    person = lookup.person(work.session, command.person)
-    where = scheduled(work, command.session)
+    record_attendance(work, lookup.person(work.session, command.person),
+                      scheduled(work, command.session), command.day, command.join,
+                      command.leave)
+
+
+def record_attendance(work: Work, person: Person, where: ScheduledSession, day: date | None,
+                      join: datetime | None, leave: datetime | None) -> None:
+    """One day's attendance, permission checked: shared by `attend` and the sign-in sheet, so
+    a mark on paper counts exactly as one taken on the laptop."""
     may_mark(work, person, where, "attendance")
     zone = work.zone
     first, last = local_date(where.start, zone), local_date(where.end, zone)
-    day = command.day or (local_date(command.join, zone) if command.join else first)
+    day = day or (local_date(join, zone) if join else first)
     if not first <= day <= last:
         raise Refused(f"'{where.title}' runs {first.isoformat()}"
                       + (f" to {last.isoformat()}" if last != first else "")
                       + f"; {day.isoformat()} is not one of its days.")
-    if command.join and command.leave and command.leave < command.join:
+    if join and leave and leave < join:
         raise Refused("--leave is before --join.")
     registered = work.session.scalar(select(Registration.status).where(
         Registration.session_id == where.id, Registration.person_id == person.id))
@@ -184,13 +192,13 @@ def attend(command: Attend, work: Work) -> None:
         row = Attendance(id=work.new_id(), session_id=where.id, person_id=person.id, day=day,
                          at=work.at)
         work.session.add(row)
-    row.join_at = command.join or row.join_at
-    row.leave_at = command.leave or row.leave_at
+    row.join_at = join or row.join_at
+    row.leave_at = leave or row.leave_at
     row.at, row.actor = work.at, work.actor.label
     work.session.flush()
     work.record("sessions", {"kind": "attendance", "person": person.external_id,
                              "session": where.key, "day": day.isoformat(),
-                             "join": _iso(command.join), "leave": _iso(command.leave)})
+                             "join": _iso(join), "leave": _iso(leave)})
     if row.join_at is None:
         return  # recorded, but without a join time it completes nothing
     why = f"attended {where.title}"
@@ -205,8 +213,13 @@ def attend(command: Attend, work: Work) -> None:
 
 @handles(NoShow)
 def no_show(command: NoShow, work: Work) -> None:
-    person = lookup.person(work.session, command.person)
-    where = scheduled(work, command.session)
+    record_no_show(work, lookup.person(work.session, command.person),
+                   scheduled(work, command.session))
+
+
+def record_no_show(work: Work, person: Person, where: ScheduledSession) -> None:
+    """A registered participant did not come, permission checked: shared by `noshow` and the
+    sign-in sheet. The event milestone their registration completed opens again."""
     may_mark(work, person, where, "a no-show")
     found = work.session.scalar(select(Registration).where(
         Registration.session_id == where.id, Registration.person_id == person.id))

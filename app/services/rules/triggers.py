@@ -53,6 +53,7 @@ from app.services.rules.approvals import approval_spec
 from app.services.rules.events import PersonChanged, StateChanged
 from app.services.rules.lifecycle import attributes_of, blocked_by, parents_of, transition
 from app.services.rules.locks import titles
+from app.services.rules.waiting import complete_unless_waiting
 from app.services.work import Actor, Work
 
 SYSTEM = "system"
@@ -203,8 +204,8 @@ def fire(work: Work, progress: Progress, found: Triggered, why: str) -> None:
         progress.submitted_at = work.at
         progress.submitted_by = SYSTEM
         if found.spec.when_ready == "approved":
-            transition(work, progress, "complete", AUTO_APPROVED, note=f"approved: {why}",
-                       acted=True)
+            complete_unless_waiting(work, progress, found.milestone, AUTO_APPROVED,
+                                    f"approved: {why}")
         else:
             transition(work, progress, "submitted", SUBMITTED, note=f"submitted: {why}")
 

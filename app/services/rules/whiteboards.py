@@ -11,6 +11,7 @@ from app.services.errors import Refused
 from app.services.registry import handles
 from app.services.rules.lifecycle import transition
 from app.services.rules.progress_verbs import refuse_if_done, refuse_if_locked, target
+from app.services.rules.waiting import complete_unless_waiting
 from app.services.work import Work
 
 PARTICIPANT = "participant"
@@ -50,7 +51,7 @@ def sign(command: Sign, work: Work) -> None:
             transition(work, progress, "submitted", "ProgressSigned",
                        note="every signature is in", acted=True)
         else:
-            transition(work, progress, "complete", "ProgressSigned",
-                       note="every signature is in", acted=True)
+            complete_unless_waiting(work, progress, milestone, "ProgressSigned",
+                                    "every signature is in")
     elif progress.state == "open":
         transition(work, progress, "started", "ProgressSigningStarted", acted=True)
