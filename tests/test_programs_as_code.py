@@ -8,17 +8,25 @@ out exactly what the store holds.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 
+import pytest
 from conftest import ADMIN, Waypoint
 
 from app.services.programs import parse_program
 
 EXAMPLE = Path(__file__).parent.parent / "resources" / "programs" / "student-success.toml"
+
+
+@pytest.fixture(autouse=True)
+def _slides_beside_edited_copies(wp: Waypoint) -> None:
+    """The example names an activity file beside it; an edited copy needs it beside too."""
+    shutil.copy(EXAMPLE.with_name("slides.pdf"), wp.workdir)
 
 PILOT = """\
     [program]

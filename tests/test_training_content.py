@@ -268,8 +268,65 @@ def test_show_lists_the_training_content_of_a_milestone(wp):
     workshop = wp.show("p1")["workshops"]
     assert workshop["connect"] == "coach"
     assert workshop["activities"] == [
-        {"when": "pre", "title": "Reading", "link": "https://example.edu/read", "file": None}]
+        {"when": "pre", "title": "Reading", "link": "https://example.edu/read", "file": None,
+         "sha256": None}]
     assert workshop["survey"] == {"key": "feedback", "title": "Workshop feedback",
                                   "answered": False, "answered_at": None}
     code, out, _ = wp.run("show", "p1")
     assert "survey 'Workshop feedback': not answered yet" in out
+
+
+SLIDES = """\
+[[cohorts]]
+key = "fall"
+name = "Fall"
+
+[[milestones]]
+key = "workshops"
+title = "Leadership workshop"
+cohorts = ["fall"]
+activities = [{ when = "post", title = "Slides", file = "material/slides.pdf" }]
+"""
+
+
+def test_an_activity_file_is_copied_into_the_store_on_apply(wp):
+    program = wp.file(SLIDES)
+    (program.parent / "material").mkdir()
+    (program.parent / "material" / "slides.pdf").write_bytes(b"%PDF slides v1")
+    wp.json("apply", str(program))
+    sha = hashlib.sha256(b"%PDF slides v1").hexdigest()
+    kept = wp.db.with_name(f"{wp.db.stem}-attachments") / sha[:2] / sha
+    assert kept.read_bytes() == b"%PDF slides v1"
+    assert wp.json("apply", str(program))["changes"] == []  # the same file: nothing to do
+    (program.parent / "material" / "slides.pdf").write_bytes(b"%PDF slides v2")
+    changes = wp.json("apply", str(program))["changes"]
+    assert [c["key"] for c in changes if c["kind"] == "definition"] == ["workshops"]
+
+
+def test_a_missing_activity_file_refuses_the_program_naming_its_key_path(wp):
+    program = wp.file(SLIDES)
+    reason = wp.refused("apply", str(program))
+    assert "milestones[0].activities[0].file: material/slides.pdf: cannot be read" in reason
+    code, out, _ = wp.run("export", "-")
+    assert "workshops" not in out
+
+
+def test_a_dry_run_copies_no_activity_file(wp):
+    program = wp.file(SLIDES)
+    (program.parent / "material").mkdir()
+    (program.parent / "material" / "slides.pdf").write_bytes(b"%PDF")
+    wp.json("apply", str(program), "--dry-run")
+    assert not wp.db.with_name(f"{wp.db.stem}-attachments").exists()
+
+
+def test_export_writes_the_activity_files_beside_the_program(wp, tmp_path):
+    program = wp.file(SLIDES)
+    (program.parent / "material").mkdir()
+    (program.parent / "material" / "slides.pdf").write_bytes(b"%PDF slides")
+    wp.json("apply", str(program))
+    out = tmp_path / "export" / "program.toml"
+    out.parent.mkdir()
+    wp.json("export", str(out))
+    assert (out.parent / "material" / "slides.pdf").read_bytes() == b"%PDF slides"
+    assert 'file = "material/slides.pdf"' in out.read_text()
+    assert "sha256" not in out.read_text()

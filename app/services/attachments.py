@@ -92,6 +92,21 @@ def keep(source: Path, folder: Path, limit: int) -> StoredFile:
     return StoredFile(sha256=sha, name=source.name, size=copied)
 
 
+def digest(source: Path, limit: int) -> StoredFile:
+    """What `keep` would store, without storing it (a dry run)."""
+    try:
+        size = source.stat().st_size
+    except OSError as exc:
+        raise Refused(f"{source}: cannot be read ({exc.strerror}).") from None
+    if size > limit:
+        raise Refused(too_large(source.name, size, limit))
+    hashed = hashlib.sha256()
+    with source.open("rb") as data:
+        while chunk := data.read(_CHUNK):
+            hashed.update(chunk)
+    return StoredFile(sha256=hashed.hexdigest(), name=source.name, size=size)
+
+
 def fetch(folder: Path, sha256: str, name: str, target: Path) -> Path:
     """Copy a stored file back out, under the name it was handed in with."""
     stored = path_of(folder, sha256)

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from app.models import Person
 from app.models.store import Store
+from app.services.activity_files import with_activity_files, write_activity_files
 from app.services.clock import utcnow
 from app.services.commands import ApplyProgram, ImportPeople
 from app.services.demo import GenerateDemo
@@ -239,8 +240,9 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            spec = parse_program(Path(path).read_text(encoding="utf-8"), path,
-                                 self._existing_keys())
+            spec = with_activity_files(
+                parse_program(Path(path).read_text(encoding="utf-8"), path,
+                              self._existing_keys()), Path(path), self.store)
         except (OSError, ProgramInvalid) as problem:
             QMessageBox.warning(self, "This program file cannot be applied", str(problem))
             return
@@ -257,9 +259,15 @@ class MainWindow(QMainWindow):
         if not path:
             return
         with self.store.session() as session:
-            text = dump_program(export_spec(session))
-        Path(path).write_text(text, encoding="utf-8")
-        self.statusBar().showMessage(f"Wrote {path}.", 5000)
+            spec = export_spec(session)
+        try:
+            Path(path).write_text(dump_program(spec), encoding="utf-8")
+            files = write_activity_files(spec, Path(path), self.store)
+        except OSError as problem:
+            QMessageBox.warning(self, "The program was not exported", str(problem))
+            return
+        beside = f" and {len(files)} activity files beside it" if files else ""
+        self.statusBar().showMessage(f"Wrote {path}{beside}.", 5000)
 
     def import_people(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import participants", "",

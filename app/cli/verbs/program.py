@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app.cli.context import Context, Failure
 from app.cli.registry import acting, verb
+from app.services.activity_files import with_activity_files, write_activity_files
 from app.services.commands import ApplyProgram
 from app.services.programs import ProgramInvalid, dump_program, parse_program
 from app.services.programs.export import existing_keys, export_spec
@@ -58,7 +59,8 @@ def apply(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.store.session() as session:
         existing = existing_keys(session)
     try:
-        spec = parse_program(text, str(path), existing)
+        spec = with_activity_files(parse_program(text, str(path), existing), path, ctx.store,
+                                   dry_run=args.dry_run)
     except ProgramInvalid as invalid:
         raise Failure(str(invalid)) from None
     result = ctx.run(ApplyProgram(at=ctx.time(args.at), by=args.by, spec=spec,
@@ -77,7 +79,8 @@ def _export_args(parser: argparse.ArgumentParser) -> None:
 @verb("export", "write the store's definitions as a program file", _export_args)
 def export(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.store.session() as session:
-        text = dump_program(export_spec(session))
+        spec = export_spec(session)
+    text = dump_program(spec)
     if args.file == "-":
         print(text, end="")
         return 0
@@ -86,7 +89,11 @@ def export(args: argparse.Namespace, ctx: Context) -> int:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
+        files = write_activity_files(spec, path, ctx.store)
     except OSError as exc:
-        raise Failure(f"{path}: cannot be written ({exc.strerror})") from None
-    ctx.emit({"ok": True, "file": str(path), "changes": []}, f"Wrote {path}.")
+        raise Failure(f"{exc.filename or path}: cannot be written ({exc.strerror})") from None
+    beside = f" and {len(files)} activity file{'s' if len(files) != 1 else ''} beside it" \
+        if files else ""
+    ctx.emit({"ok": True, "file": str(path), "files": [str(f) for f in files], "changes": []},
+             f"Wrote {path}{beside}.")
     return 0

@@ -175,6 +175,7 @@ class ActivitySpec:
     title: str
     link: str | None = None
     file: str | None = None
+    sha256: str | None = None  # the file's content in the attachment store, set on apply
 
 
 @dataclass(frozen=True)
