@@ -241,3 +241,39 @@ class AttachFile(ProgressCommand):
     sha256: str
     name: str
     size: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleSession(Command):
+    """Create a session in the app, or edit one: a field left None keeps its value, so two
+    coordinators editing different fields do not undo each other. An empty text clears a
+    field ("" for milestone unlinks it); `trainers=()` clears the trainers.
+
+    With `repeat` N (≥ 2) and `every_days`, creates a series instead: KEY-1 … KEY-N, one
+    every so many days at the same local time, all linked to the same milestone (a series is
+    the sessions linked to one milestone, which `attendance_min` counts over).
+    """
+
+    key: str
+    title: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    milestone: str | None = None
+    location: str | None = None
+    link: str | None = None
+    passcode: str | None = None
+    tentative: bool | None = None
+    trainers: tuple[str, ...] | None = None
+    marking: str | None = None  # admin | self
+    group: str | None = None
+    reason: str | None = None
+    repeat: int = 1
+    every_days: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelSession(Command):
+    """Call off a session nobody has attended: it goes, with its registrations, and those
+    registered are told by mail."""
+
+    session: str

@@ -12,6 +12,7 @@ from app.services.rules import (  # noqa: F401
     people,
     profile,
     progress_verbs,
+    scheduling,
     sessions,
     triggers,
     unset,
