@@ -330,3 +330,31 @@ def test_export_writes_the_activity_files_beside_the_program(wp, tmp_path):
     assert (out.parent / "material" / "slides.pdf").read_bytes() == b"%PDF slides"
     assert 'file = "material/slides.pdf"' in out.read_text()
     assert "sha256" not in out.read_text()
+
+
+def test_survey_responses_are_summarised_per_question_for_staff(wp):
+    setup(wp)
+    wp.json("answer", "p1", "workshops", "--by", "p1", "--answer", "1=Talks",
+            "--answer", "2=4", "--answer", "3=More breaks", "--answer", "4=5")
+    wp.json("answer", "p2", "workshops", "--by", "p2", "--answer", "1=Exercises",
+            "--answer", "2=2", "--answer", "4=4")
+    results = wp.json("responses", "workshops")
+    assert [r["person"] for r in results["responses"]] == ["p1", "p2"]
+    first, pace, change, overall, _ = results["summary"]
+    assert first["counts"] == {"Talks": 1, "Exercises": 1}
+    assert (pace["average"], overall["average"]) == (3.0, 4.5)
+    assert change["texts"] == ["More breaks"] and change["answered"] == 1
+    code, out, _ = wp.run("responses", "workshops")
+    assert "Workshop feedback: 2 responses" in out and "average 4.5" in out
+
+
+def test_a_file_handed_in_can_be_copied_back_out_of_the_store(wp, tmp_path):
+    setup(wp)
+    source = tmp_path / "portfolio.pdf"
+    source.write_bytes(b"portfolio pages")
+    wp.json("attach", "p1", "portfolio", str(source), "--by", "p1")
+    out = tmp_path / "review"
+    out.mkdir()
+    wp.json("file", "p1", "portfolio", "portfolio.pdf", "--out", str(out))
+    assert (out / "portfolio.pdf").read_bytes() == b"portfolio pages"
+    assert "handed in no file 'cv.pdf'" in wp.refused("file", "p1", "portfolio", "cv.pdf")

@@ -1,15 +1,20 @@
-"""Training content from the command line: submit with a form, answer, attach."""
+"""Training content from the command line: submit with a form, answer a survey, attach a
+file and copy it back out, and a survey's responses."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from app.cli.context import Context, Failure
 from app.cli.registry import acting, verb
 from app.cli.verbs.acting import report
 from app.services import commands as c
+from app.services.attachments import fetch, folder_for
 from app.services.errors import Refused
+from app.services.queries.content_view import attachment_named
+from app.services.queries.survey_results import survey_results
 from app.services.uploads import hand_in
 
 
@@ -84,4 +89,59 @@ def attach(args: argparse.Namespace, ctx: Context) -> int:
     if not result.ok:
         raise Failure(result.error or "refused")
     report(ctx, result)
+    return 0
+
+
+def _responses_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("milestone", metavar="MILESTONE")
+    parser.add_argument("--survey", metavar="KEY", help="which survey (default: the active one)")
+    parser.add_argument("--cohort", metavar="COHORT", help="only participants of this cohort")
+
+
+@verb("responses", "a milestone's survey responses and their summary", _responses_args)
+def responses(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.store.session() as session:
+        try:
+            results = survey_results(session, args.milestone, args.survey, args.cohort)
+        except Refused as refused:
+            raise Failure(str(refused)) from None
+    lines = [f"{results.title}: {len(results.responses)} response"
+             f"{'s' if len(results.responses) != 1 else ''}"]
+    for index, part in enumerate(results.summary, 1):
+        lines.append(f"  {index}. {part.question} ({part.answered} answered)")
+        if part.counts:
+            lines.extend(f"       {count:>4}  {option}" for option, count in part.counts.items())
+        if part.average is not None:
+            lines.append(f"       average {part.average}")
+        lines.extend(f"       “{text}”" for text in part.texts)
+    ctx.emit({"milestone": results.milestone, "survey": results.survey,
+              "title": results.title, "responses": results.responses,
+              "summary": [dataclasses.asdict(part) for part in results.summary]},
+             "\n".join(lines))
+    return 0
+
+
+def _file_args(parser: argparse.ArgumentParser) -> None:
+    _progress(parser)
+    parser.add_argument("name", metavar="NAME", help="the file's name, as `show` lists it")
+    parser.add_argument("--out", metavar="PATH", default=".",
+                        help="where to copy it (a folder or a file name; default: here)")
+
+
+@verb("file", "copy a file handed in on a milestone out of the store", _file_args)
+def file(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.store.session() as session:
+        try:
+            found = attachment_named(session, args.person, args.milestone, args.name)
+        except Refused as refused:
+            raise Failure(str(refused)) from None
+    if ctx.store.path is None:
+        raise Failure("This store keeps no files.")
+    try:
+        written = fetch(folder_for(ctx.store.path), found.sha256, found.name, Path(args.out))
+    except Refused as refused:
+        raise Failure(str(refused)) from None
+    except OSError as exc:
+        raise Failure(f"{args.out}: cannot be written ({exc.strerror})") from None
+    ctx.emit({"ok": True, "file": str(written), "sha256": found.sha256}, f"Wrote {written}.")
     return 0

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.models import DONE_STATES, Attachment, Milestone, Progress, SurveyResponse
+from app.services import lookup
+from app.services.errors import Refused
 from app.services.rules.waiting import active_survey
 
 
@@ -50,4 +52,20 @@ def content_of(session: OrmSession, rows: list[tuple[Progress, Milestone]]
             "waits_for": waits,
             "held": (progress.held or {}).get("note") if progress.held else None,
         }
+    return found
+
+
+def attachment_named(session: OrmSession, person_ref: str, milestone_ref: str,
+                     name: str) -> Attachment:
+    """The latest file of that name handed in on a participant's milestone."""
+    person = lookup.person(session, person_ref)
+    milestone = lookup.milestone(session, milestone_ref)
+    progress = lookup.progress(session, person, milestone)
+    files = list(session.scalars(select(Attachment).where(
+        Attachment.progress_id == progress.id).order_by(Attachment.at.desc())))
+    found = next((f for f in files if f.name == name), None)
+    if found is None:
+        listing = ", ".join(sorted({f.name for f in files})) or "none"
+        raise Refused(f"{person.name} handed in no file '{name}' on '{milestone.title}' "
+                      f"(files: {listing}).")
     return found
