@@ -358,3 +358,41 @@ def test_a_file_handed_in_can_be_copied_back_out_of_the_store(wp, tmp_path):
     wp.json("file", "p1", "portfolio", "portfolio.pdf", "--out", str(out))
     assert (out / "portfolio.pdf").read_bytes() == b"portfolio pages"
     assert "handed in no file 'cv.pdf'" in wp.refused("file", "p1", "portfolio", "cv.pdf")
+
+
+EVENT = """\
+[[cohorts]]
+key = "fall"
+name = "Fall"
+
+[[milestones]]
+key = "open-day"
+title = "Open day"
+kind = "event"
+cohorts = ["fall"]
+complete_by = ["registration"]
+post_action_required = true
+[[milestones.surveys]]
+key = "how"
+title = "How was it?"
+questions = [{ kind = "overall_rating", text = "Overall", scale = 5 }]
+
+[[sessions]]
+key = "open-day"
+title = "Open day"
+milestone = "open-day"
+start = "2026-10-01T09:00"
+end = "2026-10-01T15:00"
+"""
+
+
+def test_a_no_show_drops_a_registration_held_for_its_survey(wp):
+    wp.apply(EVENT)
+    wp.people("id,name,cohort\np1,Pat Lee,fall\n")
+    wp.json("register", "p1", "open-day", "--by", "p1")
+    assert wp.show("p1")["open-day"]["waits_for"] == ["the survey 'How was it?' answered"]
+    wp.json("noshow", "p1", "open-day")
+    wp.json("answer", "p1", "open-day", "--by", "p1", "--answer", "1=3")
+    event = wp.show("p1")["open-day"]
+    assert event["state"] == "open"  # answering alone does not complete an event missed
+    assert event["held"] is None

@@ -234,7 +234,7 @@ def record_no_show(work: Work, person: Person, where: ScheduledSession) -> None:
     if milestone is None or "registration" not in (milestone.complete_by or []):
         return
     progress = held_progress(work, person, milestone)
-    if progress is not None and progress.state == "complete":
+    if progress is not None and (progress.state == "complete" or progress.held):
         transition(work, progress, "open", "ProgressReopenedByNoShow",
                    note=f"no-show at {where.title}", acted=True)
     work.session.add(Alert(id=work.new_id(), kind="no_show", person_id=person.id,
