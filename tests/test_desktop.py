@@ -85,3 +85,12 @@ def test_an_empty_store_is_offered_demo_data_and_filled_off_the_ui_thread(wp, qt
     qtbot.waitUntil(lambda: window.cohorts.topLevelItemCount() == 3, timeout=60_000)
     assert not window.is_empty()
     assert window.people.rowCount() > 0
+
+
+def test_a_milestone_held_for_its_upload_says_in_the_window_what_it_waits_for(wp, qtbot):
+    wp.apply(PROGRAM.replace('title = "Welcome call"\n',
+                             'title = "Welcome call"\nupload = "mandatory"\n'))
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    window = window_on(wp, qtbot)
+    window.people.setCurrentCell(0, 0)
+    assert window.milestones.item(0, 4).text() == "Completes once it has an uploaded file."

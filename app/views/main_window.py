@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         _fill(self.milestones, [
             [m.title, STATE_LABELS.get(m.state, m.state),
              m.due_label or (m.due.isoformat() if m.due else None),
-             SCALE_LABELS.get(m.progress or ""), m.locked_reason]
+             SCALE_LABELS.get(m.progress or ""), m.locked_reason or _waiting(m.content)]
             for m in view.milestones
         ])
 
@@ -296,6 +296,13 @@ class MainWindow(QMainWindow):
             "training plan and a hiring pipeline, with about 60 participants) to look around?")
         if answer == QMessageBox.StandardButton.Yes:
             self._run("Generating demo data", GenerateDemo(at=utcnow(), size="S"))
+
+
+def _waiting(content: dict[str, Any]) -> str | None:
+    """What a milestone still needs handed in before it can complete."""
+    if not content["waits_for"]:
+        return None
+    return "Completes once it has " + " and ".join(content["waits_for"]) + "."
 
 
 def run(db: str | None) -> int:
