@@ -277,3 +277,26 @@ class CancelSession(Command):
     registered are told by mail."""
 
     session: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SheetMark:
+    """One line of a marked sign-in sheet: a participant's day at a session. `status` is
+    "present" (a join or leave time alone means present too) or "absent"."""
+
+    line: int
+    person: str
+    day: date
+    status: str  # present | absent
+    join: datetime | None = None
+    leave: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkSheet(Command):
+    """A sign-in sheet marked on paper, taken back in one command: every mark or none, so a
+    sheet typed in twice, or with a bad line, never leaves half a room marked."""
+
+    session: str
+    marks: tuple[SheetMark, ...]
+    source: str = ""

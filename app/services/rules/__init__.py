@@ -14,6 +14,7 @@ from app.services.rules import (  # noqa: F401
     progress_verbs,
     scheduling,
     sessions,
+    sheets,
     triggers,
     unset,
     whiteboards,
