@@ -4,7 +4,7 @@ from app.models.approval import Approval, Delegation
 from app.models.base import Base
 from app.models.cohort import Cohort, CohortStaff, Membership
 from app.models.content import Attachment, SurveyResponse
-from app.models.mail import Alert, OutboxMessage
+from app.models.mail import Alert, OutboxMessage, ReminderSent
 from app.models.milestone import (
     Gate,
     GateReview,
@@ -53,6 +53,7 @@ __all__ = [
     "Progress",
     "ProgressEvent",
     "Registration",
+    "ReminderSent",
     "ScheduledSession",
     "Setting",
     "Signature",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,6 +27,8 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None]
+    # Delivery waits until then after a failed attempt (back-off); None: at the next send.
+    next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     dedupe_key: Mapped[str | None] = mapped_column(String(300), unique=True)
 
@@ -45,3 +47,17 @@ class Alert(Base):
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None]
     dedupe_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+
+
+class ReminderSent(Base):
+    """A reminder rule that fired for a progress, for one date it fired on: what makes a
+    tick, run twice or after a week closed, remind of each thing once."""
+
+    __tablename__ = "reminders_sent"
+
+    progress_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("progress.id", ondelete="CASCADE"), primary_key=True)
+    rule: Mapped[int] = mapped_column(primary_key=True)  # its index in the milestone's list
+    fire_on: Mapped[date] = mapped_column(primary_key=True)
+    message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("outbox.id"))
+    at: Mapped[datetime]

@@ -300,3 +300,16 @@ class MarkSheet(Command):
     session: str
     marks: tuple[SheetMark, ...]
     source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tick(Command):
+    """Run the scheduler once as of `at`: reminders, staff alerts, digests, campaigns."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeAlerts(Command):
+    """Staff saw these alerts (by id), or all open ones when `ids` is empty and `all` set."""
+
+    ids: tuple[str, ...] = ()
+    all: bool = False

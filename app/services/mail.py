@@ -50,12 +50,19 @@ def render(template: Template, values: dict[str, Any]) -> Rendered:
 
 
 def queue(work: Work, *, to: str, kind: str, rendered: Rendered, person: Person | None,
-          milestone: Milestone | None, dedupe_key: str | None = None) -> OutboxMessage:
+          milestone: Milestone | None, dedupe_key: str | None = None,
+          record: bool = True) -> OutboxMessage:
+    """Queue a mail; `record=False` where the caller reports a count instead (a tick may
+    queue thousands)."""
     message = OutboxMessage(
         id=work.new_id(), to_email=to, kind=kind, subject=rendered.subject, body=rendered.body,
         person_id=person.id if person else None, milestone_id=milestone.id if milestone else None,
         created_at=work.at, status="queued", dedupe_key=dedupe_key,
     )
     work.session.add(message)
-    work.record("outbox", {"kind": "mail", "to": to, "mail": kind, "subject": rendered.subject})
+    if record:
+        work.record("outbox", {"kind": "mail", "to": to, "mail": kind,
+                               "subject": rendered.subject})
+    else:
+        work.flags.add("outbox")
     return message

@@ -23,6 +23,7 @@ from app.models.store import Store
 from app.services import demo as _demo  # noqa: F401 - registers the demo handler
 from app.services import lookup
 from app.services import rules as _rules  # noqa: F401 - registers every handler and rule
+from app.services import scheduler as _scheduler  # noqa: F401 - registers the tick
 from app.services.commands import Command
 from app.services.errors import Refused
 from app.services.registry import HANDLERS, RULES

@@ -115,6 +115,7 @@ def _alerts_args(parser: argparse.ArgumentParser) -> None:
 def show_alerts(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.store.session() as session:
         rows = alerts(session, include_acknowledged=args.all)
-    text = "\n".join(f"{r['kind']:<14} {r['message']}" for r in rows) or "No alerts."
+    text = "\n".join(f"{r['id']}  {r['kind']:<14} {r['message']}" for r in rows) or (
+        "No alerts.")
     ctx.emit({"alerts": rows}, text)
     return 0

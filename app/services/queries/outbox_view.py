@@ -25,6 +25,8 @@ def alerts(session: OrmSession, include_acknowledged: bool = False) -> list[dict
     if not include_acknowledged:
         query = query.where(Alert.acknowledged_at.is_(None))
     return [
-        {"kind": a.kind, "person": person, "milestone": key, "at": a.at, "message": a.message}
+        {"id": a.id.hex, "kind": a.kind, "person": person, "milestone": key, "at": a.at,
+         "message": a.message, "acknowledged_at": a.acknowledged_at,
+         "acknowledged_by": a.acknowledged_by}
         for a, person, key in session.execute(query).all()
     ]
