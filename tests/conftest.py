@@ -11,6 +11,7 @@ import io
 import json
 import os
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Window layouts and the theme choice (QSettings) go to a folder of the test run's own.
+os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="waypoint-config-"))
 
 from app.cli import main  # noqa: E402
 from app.models.store import open_store  # noqa: E402

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from app.services.profile_store import open_profile_store
+from app.views.first_start import ProfileDialog
 from app.views.main_window import MainWindow
 
 PROGRAM = """
@@ -34,11 +36,22 @@ after = ["welcome"]
 """
 
 
-def window_on(wp, qtbot) -> MainWindow:
-    window = MainWindow(open_profile_store(wp.db))
+def settle(window: MainWindow, qtbot) -> None:
+    """Wait until the database worker has nothing left to do (reads run off the UI thread)."""
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=30_000)
+
+
+def window_on(wp, qtbot, *, run_scheduler: bool = False) -> MainWindow:
+    QSettings().clear()  # no layout remembered from another test
+    window = MainWindow(open_profile_store(wp.db), run_scheduler=run_scheduler)
     qtbot.addWidget(window)
     window.show()
+    settle(window, qtbot)
     return window
+
+
+def cells(model, columns) -> list[list[str]]:
+    return [[model.index(r, c).data() for c in columns] for r in range(model.rowCount())]
 
 
 def test_the_window_shows_the_cohort_tree_with_members_counted_up_the_tree(wp, qtbot):
@@ -46,10 +59,28 @@ def test_the_window_shows_the_cohort_tree_with_members_counted_up_the_tree(wp, q
     wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n"
               "p2,Sam Roe,sam@example.edu,fall\n")
     window = window_on(wp, qtbot)
-    top = window.cohorts.topLevelItem(0)
-    assert (top.text(0), top.text(1)) == ("Onboarding", "2")
-    assert (top.child(0).text(0), top.child(0).text(1)) == ("Fall 2026", "2")
+    assert (window.tree.text_of((0,)), window.tree.text_of((0,), 1)) == ("Onboarding", "2")
+    assert (window.tree.text_of((0, 0)), window.tree.text_of((0, 0), 1)) == ("Fall 2026", "2")
     assert window.windowTitle() == "Waypoint — Student Success"
+
+
+def test_the_cohort_tree_badges_cohorts_with_participants_past_due(wp, qtbot):
+    wp.apply(PROGRAM.replace('title = "Welcome call"\n',
+                             'title = "Welcome call"\ndue = { date = "2026-01-15" }\n'))
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    window = window_on(wp, qtbot)
+    assert window.tree.text_of((0, 0), 2) == "⚠ 1"
+    assert window.tree.text_of((0,), 2) == "⚠ 1"
+
+
+def test_the_cohort_filter_keeps_a_match_and_its_parents(wp, qtbot):
+    wp.apply(PROGRAM)
+    window = window_on(wp, qtbot)
+    window.tree.filter.setText("fall")
+    proxy = window.tree.proxy
+    top = proxy.index(0, 0)
+    assert top.data() == "Onboarding" and proxy.rowCount(top) == 1
+    assert proxy.index(0, 0, top).data() == "Fall 2026"
 
 
 def test_choosing_a_cohort_lists_its_participants_and_their_milestones(wp, qtbot):
@@ -57,23 +88,20 @@ def test_choosing_a_cohort_lists_its_participants_and_their_milestones(wp, qtbot
     wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
     wp.json("complete", "p1", "welcome")
     window = window_on(wp, qtbot)
-    window.cohorts.setCurrentItem(window.cohorts.topLevelItem(0).child(0))
-    assert window.people.rowCount() == 1
-    assert [window.people.item(0, c).text() for c in range(4)] == [
-        "Pat Lee", "p1", "", "1 of 2"]
-    window.people.setCurrentCell(0, 0)
-    rows = [[window.milestones.item(r, c).text() for c in (0, 1)]
-            for r in range(window.milestones.rowCount())]
-    assert rows == [["Welcome call", "Complete"], ["Academic plan", "Open"]]
+    window.tree.select_key("fall")
+    settle(window, qtbot)
+    assert cells(window.people.proxy, range(4)) == [["Pat Lee", "p1", "", "1 of 2"]]
+    assert cells(window.people.milestone_model, (0, 1)) == [
+        ["Welcome call", "Complete"], ["Academic plan", "Open"]]
 
 
 def test_a_locked_milestone_says_in_the_window_why_it_waits(wp, qtbot):
     wp.apply(PROGRAM)
     wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
     window = window_on(wp, qtbot)
-    window.people.setCurrentCell(0, 0)
-    assert window.milestones.item(1, 1).text() == "Locked"
-    assert "Welcome call" in window.milestones.item(1, 4).text()
+    model = window.people.milestone_model
+    assert model.index(1, 1).data() == "Locked"
+    assert "Welcome call" in model.index(1, 4).data()
 
 
 def test_an_empty_store_is_offered_demo_data_and_filled_off_the_ui_thread(wp, qtbot, monkeypatch):
@@ -82,9 +110,10 @@ def test_an_empty_store_is_offered_demo_data_and_filled_off_the_ui_thread(wp, qt
     window = window_on(wp, qtbot)
     assert window.is_empty()
     window.offer_demo()
-    qtbot.waitUntil(lambda: window.cohorts.topLevelItemCount() == 3, timeout=60_000)
+    qtbot.waitUntil(lambda: window.tree.model.rowCount() == 3, timeout=60_000)
+    settle(window, qtbot)
     assert not window.is_empty()
-    assert window.people.rowCount() > 0
+    assert window.people.proxy.rowCount() > 0
 
 
 def test_a_milestone_held_for_its_upload_says_in_the_window_what_it_waits_for(wp, qtbot):
@@ -92,5 +121,53 @@ def test_a_milestone_held_for_its_upload_says_in_the_window_what_it_waits_for(wp
                              'title = "Welcome call"\nupload = "mandatory"\n'))
     wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
     window = window_on(wp, qtbot)
-    window.people.setCurrentCell(0, 0)
-    assert window.milestones.item(0, 4).text() == "Completes once it has an uploaded file."
+    assert window.people.milestone_model.index(0, 4).data() == (
+        "Completes once it has an uploaded file.")
+
+
+def test_the_scheduler_runs_when_the_window_opens_and_its_alerts_show(wp, qtbot):
+    wp.apply(PROGRAM.replace('title = "Welcome call"\n',
+                             'title = "Welcome call"\ndue = { date = "2026-01-15" }\n'))
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    window = window_on(wp, qtbot, run_scheduler=True)
+    qtbot.waitUntil(lambda: window.alerts.model.rowCount() == 1, timeout=30_000)
+    assert window.alerts.model.index(0, 0).data() == "Past due"
+    assert window.scheduler_state.text().startswith("Scheduler: ran")
+
+
+def test_acknowledging_an_alert_in_the_panel_removes_it(wp, qtbot):
+    wp.apply(PROGRAM.replace('title = "Welcome call"\n',
+                             'title = "Welcome call"\ndue = { date = "2026-01-15" }\n'))
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    wp.json("tick")
+    window = window_on(wp, qtbot)
+    assert window.alerts.model.rowCount() == 1
+    window.alerts.acknowledge_all()
+    settle(window, qtbot)
+    assert window.alerts.model.rowCount() == 0
+    assert wp.json("alerts")["alerts"] == []
+
+
+def test_the_first_start_asks_who_the_user_is_and_refuses_a_bad_email(qtbot):
+    dialog = ProfileDialog()
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Casey Coordinator")
+    dialog.email.setText("casey")
+    dialog.accept()
+    assert dialog.problem.text() == "'casey' is not an email address."
+    dialog.email.setText("Casey@Example.edu")
+    dialog.role.setCurrentIndex(2)
+    dialog.accept()
+    assert dialog.result() == 1
+    assert dialog.profile() == ("casey@example.edu", "Casey Coordinator", ("trainer",))
+
+
+def test_every_item_model_of_the_window_passes_the_model_tester(wp, qtbot, qtmodeltester):
+    wp.apply(PROGRAM)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    wp.json("tick")
+    window = window_on(wp, qtbot)
+    for model in (window.tree.model, window.tree.proxy, window.people.people_model,
+                  window.people.proxy, window.people.milestone_model, window.alerts.model,
+                  window.outbox.model):
+        qtmodeltester.check(model)

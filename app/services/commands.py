@@ -21,10 +21,12 @@ class Command:
 
 @dataclass(frozen=True, kw_only=True)
 class SetupProfile(Command):
-    """Make the profile's user an admin of this store (init, first start)."""
+    """Make the profile's user an admin of this store (init, first start), with the roles
+    they work in besides (coordinator, approver, trainer)."""
 
     email: str
     name: str
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

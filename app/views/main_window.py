@@ -1,5 +1,10 @@
-"""The coordinator's window: the cohort tree, a cohort's participants, one participant's
-milestones; program files, imports and demo data from the File menu."""
+"""The main window: the cohort tree on the left, the views in the middle (participants, board,
+inbox, timeline, attendance), alerts and the outbox below, and a status bar saying what the
+scheduler, the mail and the database worker are doing.
+
+Every read and command goes through one serial worker off the UI thread; a view that acts
+announces the result, and the window refreshes only the views the change concerns.
+"""
 
 from __future__ import annotations
 
@@ -7,267 +12,308 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QFileDialog,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
+    QSystemTrayIcon,
+    QTabWidget,
     QWidget,
 )
 from sqlalchemy import func, select
 
 from app.models import Person
-from app.models.store import Store
+from app.models.store import Store, open_store
 from app.services.activity_files import with_activity_files, write_activity_files
 from app.services.clock import utcnow
-from app.services.commands import ApplyProgram, ImportPeople
+from app.services.commands import ApplyProgram, ImportPeople, SetupProfile
 from app.services.demo import GenerateDemo
 from app.services.importer import ImportInvalid, read_people
-from app.services.profile_store import default_db, open_profile_store
+from app.services.profile_store import default_db, default_user
 from app.services.programs import ProgramInvalid, dump_program, parse_program
 from app.services.programs.export import existing_keys, export_spec
-from app.services.queries.board import CohortRow, cohort_tree, participants, subtree
-from app.services.queries.person_view import person_view
+from app.services.queries.board import subtree
 from app.services.settings import PROGRAM_NAME, USER, get_setting
-from app.services.write import Result, execute
-from app.views.tasks import Task, run_with_progress
+from app.services.write import SYSTEM, Result, execute
+from app.views import theme
+from app.views.alerts_panel import AlertsPanel
+from app.views.cohort_tree import CohortTreePanel
+from app.views.first_start import ProfileDialog
+from app.views.outbox_panel import OutboxPanel
+from app.views.people_panel import PeoplePanel
+from app.views.scheduler_clock import SchedulerClock
+from app.views.worker import DbWorker
 
-STATE_LABELS = {"locked": "Locked", "open": "Open", "started": "Started",
-                "submitted": "Submitted", "complete": "Complete", "denied": "Denied",
-                "skipped": "Skipped"}
-SCALE_LABELS = {"on_track": "On track", "behind": "Behind", "stuck": "Stuck"}
-
-
-def _table(headers: list[str], first_width: int, sortable: bool = True) -> QTableWidget:
-    """Read-only rows; the first column is as wide as `first_width`, the last takes the rest."""
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    table.setColumnWidth(0, first_width)
-    table.setProperty("sortable", sortable)
-    if sortable:
-        table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[Any]]) -> None:
-    table.setSortingEnabled(False)
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            item = QTableWidgetItem()
-            item.setData(Qt.ItemDataRole.DisplayRole, "" if value is None else value)
-            if isinstance(value, str):
-                item.setToolTip(value)
-            table.setItem(r, c, item)
-    table.setSortingEnabled(bool(table.property("sortable")))
+# Flags a command's result carries (Work.record) → what to read again.
+PEOPLE_FLAGS = {"progress", "membership", "person", "people", "sessions", "signatures",
+                "content", "approvals", "definitions", "steps"}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, run_scheduler: bool = True) -> None:
         super().__init__()
         self.store = store
-        self.tasks: list[Task] = []
-        self.tree_rows: list[CohortRow] = []
-        self.resize(1320, 780)
-        self.cohorts = QTreeWidget()
-        self.cohorts.setHeaderLabels(["Cohort", "Members"])
-        self.cohorts.header().setStretchLastSection(False)
-        self.cohorts.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.cohorts.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.cohorts.currentItemChanged.connect(self._cohort_chosen)
-        self.filter = QLineEdit(placeholderText="Filter participants by name, id or status")
-        self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self._apply_filter)
-        self.people = _table(["Participant", "Id", "Status", "Done", "Open", "Past due"],
-                             first_width=170)
-        self.people.currentCellChanged.connect(lambda row, *_: self._person_chosen(row))
-        self.heading = QLabel()
-        self.heading.setTextFormat(Qt.TextFormat.PlainText)
-        self.milestones = _table(["Milestone", "State", "Due", "Progress", "Why it waits"],
-                                 first_width=220, sortable=False)
+        with store.session() as session:  # two settings, before the first paint
+            self.user = get_setting(session, USER) or ""
+            self.program = get_setting(session, PROGRAM_NAME) or "No program yet"
+        self.worker = DbWorker(store, self)
+        self.resize(1320, 800)
+        self.setWindowTitle(f"Waypoint — {self.program}")
+        self.tree = CohortTreePanel(self.worker)
+        self.tree.chosen.connect(self._cohort_chosen)
+        self.people = PeoplePanel(self.worker)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Views")
+        self.tabs.addTab(self.people, "&Participants")
+        self.alerts = AlertsPanel(self.worker, self.user)
+        self.alerts.changed.connect(self.on_changed)
+        self.alerts.new_alerts.connect(self._notify)
+        self.outbox = OutboxPanel(self.worker, self.user)
+        self.scheduler = SchedulerClock(self.worker, self.user, parent=self)
+        self.scheduler.ticked.connect(self.on_changed)
         self._build_layout()
+        self._build_status()
         self._build_menu()
+        self._restore_layout()
         self.refresh()
+        if run_scheduler:
+            self.scheduler.start()
 
     # -- layout ---------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
-        middle = QWidget()
-        column = QVBoxLayout(middle)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.filter)
-        column.addWidget(self.people)
-        right = QWidget()
-        detail = QVBoxLayout(right)
-        detail.setContentsMargins(0, 0, 0, 0)
-        detail.addWidget(self.heading)
-        detail.addWidget(self.milestones)
         split = QSplitter()
-        split.addWidget(self.cohorts)
-        split.addWidget(middle)
-        split.addWidget(right)
-        split.setSizes([260, 500, 560])
+        split.addWidget(self.tree)
+        split.addWidget(self.tabs)
+        split.setSizes([280, 1040])
+        split.setStretchFactor(1, 1)
         self.setCentralWidget(split)
+        self.docks: dict[str, QDockWidget] = {}
+        for key, title, widget in (("alerts", "Alerts", self.alerts),
+                                   ("outbox", "Outbox", self.outbox)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{key}")
+            dock.setWidget(widget)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            self.docks[key] = dock
+        self.tabifyDockWidget(self.docks["alerts"], self.docks["outbox"])
+        self.docks["alerts"].raise_()
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self.where = QLabel(f"{self.store.path} · {self.user}")
+        self.scheduler_state = QLabel("Scheduler: not run yet")
+        self.scheduler.status_changed.connect(self.scheduler_state.setText)
+        self.mail_state = QLabel("Mail: —")
+        self.sync_state = QLabel("Sync: this computer only")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(90)
+        self.busy.setAccessibleName("Working")
+        self.busy.hide()
+        self.worker.busy_changed.connect(self.busy.setVisible)
+        bar.addWidget(self.where, 1)
+        for widget in (self.scheduler_state, self.mail_state, self.sync_state, self.busy):
+            bar.addPermanentWidget(widget)
 
     def _build_menu(self) -> None:
-        file = self.menuBar().addMenu("&File")
-        for text, shortcut, slot in (
+        menus = self.menuBar()
+        self._actions(menus.addMenu("&File"), (
             ("&Apply program file…", "Ctrl+Shift+A", self.apply_program),
             ("&Export program file…", "Ctrl+E", self.export_program),
             ("&Import participants…", "Ctrl+I", self.import_people),
             ("Fill with &demo data…", None, self.offer_demo),
-            ("&Refresh", QKeySequence.StandardKey.Refresh, self.refresh),
+            (None, None, None),
             ("&Quit", QKeySequence.StandardKey.Quit, self.close),
-        ):
+        ))
+        view = menus.addMenu("&View")
+        self._actions(view, (
+            ("&Refresh", QKeySequence.StandardKey.Refresh, self.refresh),
+            (None, None, None),
+        ))
+        self.view_menu = view
+        for number in range(self.tabs.count()):
+            self._tab_action(number)
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        themes = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        for choice in theme.CHOICES:
+            action = QAction(choice.title(), self, checkable=True)
+            action.setChecked(theme.chosen() == choice)
+            action.triggered.connect(lambda _checked, c=choice: theme.choose(_app(), c))
+            group.addAction(action)
+            themes.addAction(action)
+        self._actions(menus.addMenu("&Tools"), (
+            ("Run the &scheduler now", "Ctrl+Shift+T", self.scheduler.tick),
+        ))
+
+    def _tab_action(self, number: int) -> None:
+        label = self.tabs.tabText(number).replace("&", "")
+        action = QAction(f"&{label}", self)
+        action.setShortcut(f"Ctrl+{number + 1}")
+        action.triggered.connect(lambda: self.tabs.setCurrentIndex(number))
+        self.view_menu.addAction(action)
+
+    def _actions(self, menu: Any, entries: tuple[tuple[Any, Any, Any], ...]) -> None:
+        for text, shortcut, slot in entries:
+            if text is None:
+                menu.addSeparator()
+                continue
             action = QAction(text, self)
             if shortcut is not None:
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
-            file.addAction(action)
+            menu.addAction(action)
 
-    # -- reading --------------------------------------------------------------------------
+    def add_view(self, widget: QWidget, title: str) -> None:
+        """A view in the middle, with its Ctrl+N shortcut; one that acts refreshes the rest."""
+        number = self.tabs.addTab(widget, title)
+        self._tab_action(number)
+        changed = getattr(widget, "changed", None)
+        if changed is not None:
+            changed.connect(self.on_changed)
+
+    # -- layout remembered ------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self.tabs.setCurrentIndex(int(settings.value("window/tab", 0) or 0))
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/tab", self.tabs.currentIndex())
+        self.scheduler.stop()
+        self.worker.stop()
+        super().closeEvent(event)
+
+    # -- reading ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        chosen = self.cohorts.currentItem()
-        chosen_id = chosen.data(0, Qt.ItemDataRole.UserRole) if chosen else None
-        with self.store.session() as session:
-            name = get_setting(session, PROGRAM_NAME) or "No program yet"
-            user = get_setting(session, USER) or ""
-            rows = cohort_tree(session)
-        self.tree_rows = rows
-        self.setWindowTitle(f"Waypoint — {name}")
-        self.statusBar().showMessage(f"{self.store.path} · signed in as {user}")
-        self.cohorts.clear()
-        items: dict[Any, QTreeWidgetItem] = {}
-        totals = {row.id: sum(r.members for r in rows if r.id in subtree(rows, row.id))
-                  for row in rows}
-        for row in rows:
-            parent = items.get(row.parent_id)
-            item = QTreeWidgetItem([row.name, str(totals[row.id])])
-            item.setData(0, Qt.ItemDataRole.UserRole, row.id)
-            item.setToolTip(0, row.key)
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
-            (parent.addChild(item) if parent else self.cohorts.addTopLevelItem(item))
-            items[row.id] = item
-        self.cohorts.expandAll()
-        target = items.get(chosen_id) or (items[rows[0].id] if rows else None)
-        if target is not None:
-            self.cohorts.setCurrentItem(target)
-        else:
-            _fill(self.people, [])
-            self._person_chosen(-1)
+        self.tree.refresh()
+        self.alerts.refresh()
+        self.outbox.refresh()
+        self._refresh_views()
+        self.worker.submit(_mail_waiting, self._mail_counted)
 
-    def _cohort_chosen(self, item: QTreeWidgetItem | None, _previous: Any = None) -> None:
-        if item is None:
+    def _refresh_views(self) -> None:
+        for number in range(self.tabs.count()):
+            view = self.tabs.widget(number)
+            if view is not self.people and hasattr(view, "refresh"):
+                view.refresh()
+
+    def _cohort_chosen(self, cohort_id: Any, key: str) -> None:
+        self.people.show_cohorts(subtree(self.tree.rows, cohort_id))
+        for number in range(self.tabs.count()):
+            show = getattr(self.tabs.widget(number), "show_cohort", None)
+            if show is not None:
+                show(key)
+
+    def on_changed(self, result: Result) -> None:
+        """Read again only what the change touched."""
+        flags = set(result.flags)
+        if flags & PEOPLE_FLAGS or not flags:
+            self.tree.refresh()
+            self.people.refresh()
+            self._refresh_views()
+        if "alerts" in flags or not flags:
+            self.alerts.refresh()
+        if "outbox" in flags or not flags:
+            self.outbox.refresh()
+            self.worker.submit(_mail_waiting, self._mail_counted)
+
+    def _mail_counted(self, waiting: int | None, _error: BaseException | None) -> None:
+        if waiting is not None:
+            self.mail_state.setText(f"Mail: {waiting} waiting" if waiting else "Mail: all sent")
+
+    def _notify(self, fresh: list[dict[str, Any]]) -> None:
+        """New alerts: a desktop notification where the system has a tray."""
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            self.statusBar().showMessage(f"{len(fresh)} new alert(s): {fresh[0]['message']}",
+                                         8000)
             return
-        cohort_id = item.data(0, Qt.ItemDataRole.UserRole)
-        with self.store.session() as session:
-            rows = participants(session, subtree(self.tree_rows, cohort_id), utcnow())
-        _fill(self.people, [
-            [r.name, r.person, r.status, f"{r.complete} of {r.total}", r.open, r.past_due]
-            for r in rows
-        ])
-        self._apply_filter(self.filter.text())
-        if self.people.rowCount():
-            self.people.selectRow(0)
-        self._person_chosen(self.people.currentRow())
+        if not hasattr(self, "tray"):
+            self.tray = QSystemTrayIcon(self.windowIcon(), self)
+            self.tray.show()
+        title = "New alert" if len(fresh) == 1 else f"{len(fresh)} new alerts"
+        self.tray.showMessage(title, fresh[0]["message"])
 
-    def _apply_filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        for row in range(self.people.rowCount()):
-            cells = (self.people.item(row, c) for c in range(3))
-            words = " ".join(cell.text().lower() for cell in cells if cell)
-            self.people.setRowHidden(row, bool(needle) and needle not in words)
+    # -- acting -----------------------------------------------------------------------------
 
-    def _person_chosen(self, row: int) -> None:
-        item = self.people.item(row, 1) if row >= 0 else None
-        if item is None:
-            self.heading.setText("Choose a participant to see their milestones.")
-            _fill(self.milestones, [])
-            return
-        with self.store.session() as session:
-            view = person_view(session, item.text(), utcnow())
-            cohorts = ", ".join(c.name for c in view.cohorts)
-            name, status = view.person.name, view.person.status
-        self.heading.setText(f"{name} · {status or 'no status'} · {cohorts}")
-        _fill(self.milestones, [
-            [m.title, STATE_LABELS.get(m.state, m.state),
-             m.due_label or (m.due.isoformat() if m.due else None),
-             SCALE_LABELS.get(m.progress or ""), m.locked_reason or _waiting(m.content)]
-            for m in view.milestones
-        ])
-
-    # -- acting ---------------------------------------------------------------------------
-
-    def _run(self, label: str, command: Any) -> None:
-        def finished(result: Result | None, error: BaseException | None) -> None:
+    def run_command(self, label: str, command: Any) -> None:
+        def done(result: Result | None, error: BaseException | None) -> None:
             if error is not None:
                 QMessageBox.critical(self, "Waypoint", f"{label} failed: {error}")
             elif result is not None and not result.ok:
                 QMessageBox.warning(self, "Waypoint", result.error or "Refused.")
-            else:
+            elif result is not None:
                 self.statusBar().showMessage(f"{label}: done.", 5000)
-            self.refresh()
+                self.on_changed(result)
 
-        self.tasks.append(run_with_progress(self, f"{label}…",
-                                            lambda: execute(self.store, command), finished))
+        self.statusBar().showMessage(f"{label}…")
+        self.worker.submit(lambda store: execute(store, command), done)
 
     def apply_program(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Apply a program file", "",
                                               "Program files (*.toml)")
-        if not path:
-            return
-        try:
-            spec = with_activity_files(
-                parse_program(Path(path).read_text(encoding="utf-8"), path,
-                              self._existing_keys()), Path(path), self.store)
-        except (OSError, ProgramInvalid) as problem:
-            QMessageBox.warning(self, "This program file cannot be applied", str(problem))
-            return
-        self._run("Applying the program", ApplyProgram(at=utcnow(), spec=spec,
-                                                       source=Path(path).name))
+        if path:
+            self.apply_program_file(Path(path))
 
-    def _existing_keys(self) -> dict[str, set[str]]:
-        with self.store.session() as session:
-            return existing_keys(session)
+    def apply_program_file(self, path: Path) -> None:
+        """Read and check the file on the worker (it needs the store's keys), then apply."""
+        def prepare(store: Store) -> Any:
+            with store.session() as session:
+                keys = existing_keys(session)
+            spec = parse_program(path.read_text(encoding="utf-8"), str(path), keys)
+            return with_activity_files(spec, path, store)
+
+        def prepared(spec: Any, error: BaseException | None) -> None:
+            if isinstance(error, (OSError, ProgramInvalid)):
+                QMessageBox.warning(self, "This program file cannot be applied", str(error))
+            elif error is not None:
+                QMessageBox.critical(self, "Waypoint", str(error))
+            else:
+                self.run_command("Applying the program",
+                                 ApplyProgram(at=utcnow(), by=self.user, spec=spec,
+                                              source=path.name))
+
+        self.worker.submit(prepare, prepared)
 
     def export_program(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export the program", "program.toml",
                                               "Program files (*.toml)")
         if not path:
             return
-        with self.store.session() as session:
-            spec = export_spec(session)
-        try:
+
+        def write(store: Store) -> list[Path]:
+            with store.session() as session:
+                spec = export_spec(session)
             Path(path).write_text(dump_program(spec), encoding="utf-8")
-            files = write_activity_files(spec, Path(path), self.store)
-        except OSError as problem:
-            QMessageBox.warning(self, "The program was not exported", str(problem))
-            return
-        beside = f" and {len(files)} activity files beside it" if files else ""
-        self.statusBar().showMessage(f"Wrote {path}{beside}.", 5000)
+            return write_activity_files(spec, Path(path), store)
+
+        def written(files: list[Path] | None, error: BaseException | None) -> None:
+            if error is not None:
+                QMessageBox.warning(self, "The program was not exported", str(error))
+                return
+            beside = f" and {len(files)} activity files beside it" if files else ""
+            self.statusBar().showMessage(f"Wrote {path}{beside}.", 5000)
+
+        self.worker.submit(write, written)
 
     def import_people(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import participants", "",
@@ -279,8 +325,8 @@ class MainWindow(QMainWindow):
         except ImportInvalid as invalid:
             QMessageBox.warning(self, "Nothing was imported", "\n".join(invalid.errors))
             return
-        self._run("Importing participants",
-                  ImportPeople(at=utcnow(), rows=tuple(rows), source=Path(path).name))
+        self.run_command("Importing participants", ImportPeople(
+            at=utcnow(), by=self.user, rows=tuple(rows), source=Path(path).name))
 
     def is_empty(self) -> bool:
         with self.store.session() as session:
@@ -293,23 +339,59 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self, "Fill this store with demo data?",
             "This store is empty. Fill it with demo data (three programs: onboarding, a "
-            "training plan and a hiring pipeline, with about 60 participants) to look around?")
+            "training plan and a hiring pipeline, with about 60 participants) to look around? "
+            "Or choose No and import your own participants from the File menu.")
         if answer == QMessageBox.StandardButton.Yes:
-            self._run("Generating demo data", GenerateDemo(at=utcnow(), size="S"))
+            self.run_command("Generating demo data", GenerateDemo(at=utcnow(), size="S"))
 
 
-def _waiting(content: dict[str, Any]) -> str | None:
-    """What a milestone still needs handed in before it can complete."""
-    if not content["waits_for"]:
-        return None
-    return "Completes once it has " + " and ".join(content["waits_for"]) + "."
+def _mail_waiting(store: Store) -> int:
+    from app.models import OutboxMessage
+
+    with store.session() as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.status == "queued")) or 0
+
+
+def _app() -> QApplication:
+    instance = QApplication.instance()
+    assert isinstance(instance, QApplication)
+    return instance
+
+
+def first_profile(store: Store, parent: QWidget | None = None) -> None:
+    """A store without a user asks who this is; cancelling uses the login name."""
+    with store.session() as session:
+        if get_setting(session, USER):
+            return
+    email, name = default_user()
+    dialog = ProfileDialog(name=name, email="" if email.endswith("@localhost") else email,
+                           parent=parent)
+    roles: tuple[str, ...] = ()
+    if dialog.exec():
+        email, name, roles = dialog.profile()
+    result = execute(store, SetupProfile(at=utcnow(), by=SYSTEM, email=email, name=name,
+                                         roles=roles))
+    if not result.ok:
+        raise RuntimeError(result.error)
 
 
 def run(db: str | None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
     app.setApplicationName("Waypoint")
+    app.setOrganizationName("Waypoint")
+    theme.apply(app)
+    theme.follow_system(app)
     path = Path(db).expanduser() if db else default_db()
-    store = open_profile_store(path)
+    splash = QLabel(f"Opening {path.name}…")
+    splash.setWindowFlags(Qt.WindowType.SplashScreen)
+    splash.setMargin(24)
+    splash.show()
+    app.processEvents()
+    store = open_store(path)  # migrations run here, behind the splash
+    splash.close()
+    first_profile(store)
     window = MainWindow(store)
     window.show()
     if window.is_empty():

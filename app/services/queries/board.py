@@ -116,3 +116,19 @@ def participants(
         .order_by(Person.name, Person.external_id)
     ).all()
     return [ParticipantRow(*row) for row in rows]
+
+
+def at_risk_by_cohort(session: OrmSession, at: datetime) -> dict[uuid.UUID, int]:
+    """Per cohort, its current members with something of that cohort past due: the badge on
+    the cohort tree. One grouped query over the whole store."""
+    today = local_date(at, program_zone(session))
+    rows = session.execute(
+        select(Membership.cohort_id, func.count(func.distinct(Progress.person_id)))
+        .join(MilestoneCohort, MilestoneCohort.cohort_id == Membership.cohort_id)
+        .join(Progress, and_(Progress.person_id == Membership.person_id,
+                             Progress.milestone_id == MilestoneCohort.milestone_id))
+        .where(Membership.left_at.is_(None), Progress.state.not_in(DONE_STATES),
+               Progress.due_on < today)
+        .group_by(Membership.cohort_id)
+    ).all()
+    return {cohort_id: count for cohort_id, count in rows}

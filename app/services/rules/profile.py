@@ -27,9 +27,11 @@ def setup_profile(command: SetupProfile, work: Work) -> None:
         session.add(staff)
         session.flush()
     roles = set(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff.id)))
-    if "admin" not in roles:
-        session.add(StaffRole(staff_id=staff.id, role="admin"))
+    for role in ("admin", *command.roles):
+        if role not in roles:
+            session.add(StaffRole(staff_id=staff.id, role=role))
+            roles.add(role)
     put_setting(session, USER, staff.email)
     if get_setting(session, CLIENT) is None:
         put_setting(session, CLIENT, str(uuid.uuid5(work.op_id, "client")))
-    work.record("staff", {"kind": "staff", "email": staff.email, "roles": ["admin"]})
+    work.record("staff", {"kind": "staff", "email": staff.email, "roles": sorted(roles)})

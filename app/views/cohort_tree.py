@@ -1,0 +1,159 @@
+"""The cohort tree: every cohort with its members counted up the tree and a badge for those
+at risk (something past due), with a filter box that keeps a match's parents in view.
+
+The tree comes first and the at-risk badges after, in a second job: the counts need a pass
+over every progress, and the coordinator should not wait for them to pick a cohort.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
+
+from app.models.store import Store
+from app.services.clock import utcnow
+from app.services.queries.board import CohortRow, at_risk_by_cohort, cohort_tree, subtree
+from app.views.worker import DbWorker
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class CohortTreePanel(QWidget):
+    chosen = Signal(object, str)  # cohort id, key
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.rows: list[CohortRow] = []
+        self.model = QStandardItemModel(0, 3, self)
+        self.model.setHorizontalHeaderLabels(["Cohort", "Members", "At risk"])
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setRecursiveFilteringEnabled(True)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.filter = QLineEdit(placeholderText="Filter cohorts")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setAccessibleName("Filter cohorts")
+        self.filter.textChanged.connect(self._filter)
+        self.view = QTreeView()
+        self.view.setModel(self.proxy)
+        self.view.setAccessibleName("Cohorts")
+        self.view.setUniformRowHeights(True)
+        header = self.view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.view.selectionModel().currentChanged.connect(self._current)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.view)
+
+    # -- loading -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.worker.submit(lambda store: _tree(store), self._loaded)
+
+    def _loaded(self, rows: list[CohortRow] | None, error: BaseException | None) -> None:
+        if rows is None:
+            return
+        chosen = self.current_id()
+        self.rows = rows
+        self.model.removeRows(0, self.model.rowCount())
+        totals = {row.id: sum(r.members for r in rows if r.id in subtree(rows, row.id))
+                  for row in rows}
+        items: dict[uuid.UUID, QStandardItem] = {}
+        for row in rows:
+            name = QStandardItem(row.name)
+            name.setData(row.id, ID_ROLE)
+            name.setData(row.key, KEY_ROLE)
+            name.setToolTip(row.key)
+            members = QStandardItem(str(totals[row.id]))
+            members.setTextAlignment(Qt.AlignmentFlag.AlignRight)
+            risk = QStandardItem("")
+            risk.setTextAlignment(Qt.AlignmentFlag.AlignRight)
+            for item in (name, members, risk):
+                item.setEditable(False)
+            parent = items.get(row.parent_id) if row.parent_id else None
+            (parent or self.model.invisibleRootItem()).appendRow([name, members, risk])
+            items[row.id] = name
+        self.view.expandAll()
+        self.select(chosen if chosen in items else (rows[0].id if rows else None))
+        self.worker.submit(lambda store: _risk(store), self._badges)
+
+    def _badges(self, counts: dict[uuid.UUID, int] | None, error: BaseException | None) -> None:
+        if counts is None:
+            return
+        for item in self._items():
+            cohort_id = item.data(ID_ROLE)
+            within = subtree(self.rows, cohort_id)
+            total = sum(counts.get(c, 0) for c in within)
+            badge = self._sibling(item, 2)
+            badge.setText(f"⚠ {total}" if total else "")
+            badge.setToolTip(f"{total} participant{'s' if total != 1 else ''} with something "
+                             "past due" if total else "")
+
+    # -- choosing --------------------------------------------------------------------------
+
+    def current_id(self) -> uuid.UUID | None:
+        index = self.view.currentIndex()
+        return index.siblingAtColumn(0).data(ID_ROLE) if index.isValid() else None
+
+    def select(self, cohort_id: uuid.UUID | None) -> None:
+        for item in self._items():
+            if item.data(ID_ROLE) == cohort_id:
+                self.view.setCurrentIndex(self.proxy.mapFromSource(item.index()))
+                return
+
+    def select_key(self, key: str) -> None:
+        for item in self._items():
+            if item.data(KEY_ROLE) == key:
+                self.view.setCurrentIndex(self.proxy.mapFromSource(item.index()))
+                return
+
+    def _current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            first = current.siblingAtColumn(0)
+            self.chosen.emit(first.data(ID_ROLE), first.data(KEY_ROLE))
+
+    def _filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        self.view.expandAll()
+
+    def _items(self) -> list[QStandardItem]:
+        found: list[QStandardItem] = []
+        pending = [self.model.invisibleRootItem()]
+        while pending:
+            parent = pending.pop()
+            for row in range(parent.rowCount()):
+                child = parent.child(row, 0)
+                found.append(child)
+                pending.append(child)
+        return found
+
+    def _sibling(self, item: QStandardItem, column: int) -> QStandardItem:
+        parent = item.parent() or self.model.invisibleRootItem()
+        return parent.child(item.row(), column)
+
+    def text_of(self, path: tuple[int, ...], column: int = 0) -> Any:
+        """The text at a row path (top-level row, child row, …): for tests and screen readers."""
+        item = self.model.invisibleRootItem()
+        for step in path[:-1]:
+            item = item.child(step, 0)
+        return item.child(path[-1], column).text()
+
+
+def _tree(store: Store) -> list[CohortRow]:
+    with store.session() as session:
+        return cohort_tree(session)
+
+
+def _risk(store: Store) -> dict[uuid.UUID, int]:
+    with store.session() as session:
+        return at_risk_by_cohort(session, utcnow())

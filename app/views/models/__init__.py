@@ -1,0 +1,1 @@
+"""Item models over rows the services return: the views never hold a widget per row."""

@@ -1,0 +1,68 @@
+"""The scheduler while the app is open: a tick at start (catching up on what the closed
+laptop missed) and then every few minutes, so date-keyed work fires through the day.
+
+Ticks go through the serial worker like every other command, so they never race a
+coordinator's own changes; a tick that finds nothing to do changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.services.clock import utcnow
+from app.services.commands import Tick
+from app.services.write import execute
+from app.views.worker import DbWorker
+
+EVERY_MS = 5 * 60 * 1000
+
+
+class SchedulerClock(QObject):
+    ticked = Signal(object)  # the Result of a tick that changed something
+    status_changed = Signal(str)
+
+    def __init__(self, worker: DbWorker, user: str, *, every_ms: int = EVERY_MS,
+                 now: Callable[[], datetime] = utcnow, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker, self.user, self._now = worker, user, now
+        self._running = False
+        self.last: datetime | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(every_ms)
+        self.timer.timeout.connect(self.tick)
+
+    def start(self) -> None:
+        self.tick()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def tick(self) -> None:
+        if self._running:
+            return  # the last one is still at work: never two at once
+        self._running = True
+        at = self._now()
+        self.status_changed.emit("Scheduler: running…")
+        self.worker.submit(lambda store: execute(store, Tick(at=at, by=self.user)),
+                           lambda result, error: self._done(at, result, error))
+
+    def _done(self, at: datetime, result: Any, error: BaseException | None) -> None:
+        self._running = False
+        if error is not None or not result.ok:
+            self.status_changed.emit(f"Scheduler: failed ({error or result.error})")
+            return
+        self.last = at
+        counts: dict[str, int] = {}
+        for change in result.changes:
+            kind = change.get("alert", change.get("kind"))
+            counts[str(kind)] = counts.get(str(kind), 0) + int(change.get("count", 1))
+        did = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()))
+        self.status_changed.emit(f"Scheduler: ran {at.astimezone():%H:%M}"
+                                 + (f" ({did})" if did else ""))
+        if result.changes:
+            self.ticked.emit(result)
