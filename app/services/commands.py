@@ -315,3 +315,56 @@ class AcknowledgeAlerts(Command):
 
     ids: tuple[str, ...] = ()
     all: bool = False
+
+
+# --- mail delivery (services.delivery sends; these record what it did) ------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigureMail(Command):
+    """Set the SMTP server mail goes out through; a field left None keeps its value, "" clears
+    `user`. `clear` forgets the server: mail then waits in the outbox. The password is not
+    here: it goes to the keyring, never into the store or its operation log."""
+
+    host: str | None = None
+    port: int | None = None
+    security: str | None = None  # starttls | tls | none
+    user: str | None = None
+    from_address: str | None = None
+    clear: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordSendAttempt(Command):
+    """About to hand a queued mail (outbox id, hex) to the SMTP server: committed before the
+    send, so a crash after it leaves the mail "sending", never to be sent again. `attempts`
+    is the count the sender read: a compare-and-set against a second sender."""
+
+    message: str
+    attempts: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordSendResult(Command):
+    """What became of an attempt: sent, temporary (retried after a back-off), permanent
+    (refused by the server), or unknown (the connection broke during the data: it may have
+    gone out, so it is never retried)."""
+
+    message: str
+    outcome: str  # sent | temporary | permanent | unknown
+    error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeferSends(Command):
+    """The server could not be reached or would not take us (no connection, TLS or login
+    failed): each of these queued mails counts an attempt and waits its back-off."""
+
+    messages: tuple[str, ...]
+    error: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailInterruptedSends(Command):
+    """Mail left "sending" past its lease (a sender that crashed or lost power mid-send) is
+    failed for staff to check, never resent: it may or may not have gone out."""

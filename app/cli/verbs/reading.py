@@ -7,6 +7,7 @@ from typing import Any
 
 from app.cli.context import Context
 from app.cli.registry import reading, verb
+from app.cli.verbs import mail
 from app.models import GateReview
 from app.services.queries.outbox_view import alerts, outbox
 from app.services.queries.person_view import gate_statuses, latest_reviews, person_view
@@ -90,18 +91,28 @@ def gates(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _outbox_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--status", choices=["queued", "sent", "failed"])
+    parser.add_argument("action", nargs="?", choices=["send"], metavar="send",
+                        help="send: deliver the mail that is due over SMTP (see mail-setup)")
+    parser.add_argument("--status", choices=["queued", "sending", "sent", "failed"])
+    parser.add_argument("--now", metavar="TIME", help="send: as of this time (default: now)")
+    parser.add_argument("--at", help="send: the same as --now")
+    parser.add_argument("--by", help="send: who sends (default: the profile's user)")
 
 
-@verb("outbox", "mail waiting to be sent, or sent", _outbox_args)
+@verb("outbox", "mail waiting to be sent, or sent; `outbox send` delivers it", _outbox_args)
 def show_outbox(args: argparse.Namespace, ctx: Context) -> int:
+    if args.action == "send":
+        return mail.send(args, ctx)
     with ctx.store.session() as session:
         messages = [
             {"to": m.to_email, "kind": m.kind, "subject": m.subject, "created_at": m.created_at,
-             "status": m.status}
+             "status": m.status, "id": m.id.hex, "attempts": m.attempts,
+             "last_error": m.last_error, "next_attempt_at": m.next_attempt_at,
+             "sent_at": m.sent_at}
             for m in outbox(session, args.status)
         ]
     text = "\n".join(f"{m['status']:<7} {m['kind']:<10} {m['to']:<30} {m['subject']}"
+                     + (f"\n        ↳ {m['last_error']}" if m["last_error"] else "")
                      for m in messages) or "The outbox is empty."
     ctx.emit({"messages": messages}, text)
     return 0

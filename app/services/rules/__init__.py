@@ -5,6 +5,7 @@ from app.services.rules import (  # noqa: F401
     approvals,
     content,
     definitions,
+    delivery,
     gates,
     lifecycle,
     membership,
