@@ -133,6 +133,7 @@ def test_the_scheduler_runs_when_the_window_opens_and_its_alerts_show(wp, qtbot)
     qtbot.waitUntil(lambda: window.alerts.model.rowCount() == 1, timeout=30_000)
     assert window.alerts.model.index(0, 0).data() == "Past due"
     assert window.scheduler_state.text().startswith("Scheduler: ran")
+    qtbot.waitUntil(lambda: "no mail server set up" in window.mail_state.text(), timeout=30_000)
 
 
 def test_acknowledging_an_alert_in_the_panel_removes_it(wp, qtbot):

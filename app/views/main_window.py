@@ -34,6 +34,7 @@ from app.models.store import Store, open_store
 from app.services.activity_files import with_activity_files, write_activity_files
 from app.services.clock import utcnow
 from app.services.commands import ApplyProgram, ImportPeople, SetupProfile
+from app.services.delivery import SendReport
 from app.services.demo import GenerateDemo
 from app.services.importer import ImportInvalid, read_people
 from app.services.profile_store import default_db, default_user
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.outbox = OutboxPanel(self.worker, self.user)
         self.scheduler = SchedulerClock(self.worker, self.user, parent=self)
         self.scheduler.ticked.connect(self.on_changed)
+        self.scheduler.mail_report.connect(self._mail_reported)
         self._build_layout()
         self._build_status()
         self._build_menu()
@@ -236,6 +238,15 @@ class MainWindow(QMainWindow):
         if "outbox" in flags or not flags:
             self.outbox.refresh()
             self.worker.submit(_mail_waiting, self._mail_counted)
+
+    def _mail_reported(self, report: SendReport) -> None:
+        if report.sent or report.failed or report.retry:
+            self.outbox.refresh()
+        if not report.configured:
+            self.mail_state.setText(f"Mail: {report.waiting} waiting (no mail server set up)"
+                                    if report.waiting else "Mail: no mail server set up")
+        else:
+            self._mail_counted(report.waiting, None)
 
     def _mail_counted(self, waiting: int | None, _error: BaseException | None) -> None:
         if waiting is not None:

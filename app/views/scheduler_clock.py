@@ -1,5 +1,6 @@
 """The scheduler while the app is open: a tick at start (catching up on what the closed
-laptop missed) and then every few minutes, so date-keyed work fires through the day.
+laptop missed) and then every few minutes, so date-keyed work fires through the day; after
+each tick the outbox is sent where a mail server is set up.
 
 Ticks go through the serial worker like every other command, so they never race a
 coordinator's own changes; a tick that finds nothing to do changes nothing.
@@ -15,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.services.clock import utcnow
 from app.services.commands import Tick
+from app.services.delivery import SendReport, send_outbox
 from app.services.write import execute
 from app.views.worker import DbWorker
 
@@ -24,6 +26,7 @@ EVERY_MS = 5 * 60 * 1000
 class SchedulerClock(QObject):
     ticked = Signal(object)  # the Result of a tick that changed something
     status_changed = Signal(str)
+    mail_report = Signal(object)  # services.delivery.SendReport after each send
 
     def __init__(self, worker: DbWorker, user: str, *, every_ms: int = EVERY_MS,
                  now: Callable[[], datetime] = utcnow, parent: QObject | None = None) -> None:
@@ -66,3 +69,9 @@ class SchedulerClock(QObject):
                                  + (f" ({did})" if did else ""))
         if result.changes:
             self.ticked.emit(result)
+        self.worker.submit(lambda store: send_outbox(store, at, by=self.user),
+                           self._sent)
+
+    def _sent(self, report: SendReport | None, error: BaseException | None) -> None:
+        if report is not None:
+            self.mail_report.emit(report)
