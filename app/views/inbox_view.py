@@ -1,0 +1,647 @@
+"""The approval inbox: only what the user can act on now, soonest deadline first, with the
+evidence beside it.
+
+Keyboard first: J/K move, A approves, D denies, N decides with a note, Shift+A approves the
+selected requests at once, H hands the request to a colleague, Ctrl+F filters, F5 reloads.
+Where the milestone requires a note, the note dialog opens before anything is sent. After a
+decision the next request is selected at once (the decided one shows in italics until the
+worker confirms, then leaves); a refusal leaves everything as it was and says why in the
+message bar. Where the milestone leaves what comes next to a person, a follow-up bar offers
+to set the pipeline status, a personal reminder, or to defer.
+
+All reads and commands go through the serial DbWorker; the UI thread never touches SQLite.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models.store import Store
+from app.services.clock import local_date, utcnow
+from app.services.commands import (
+    ApproveMany,
+    ApproveProgress,
+    AssignApproval,
+    Command,
+    DenyProgress,
+)
+from app.services.errors import Refused
+from app.services.queries.decisions import (
+    Colleague,
+    DecisionRules,
+    colleagues,
+    decision_rules,
+    progress_state,
+)
+from app.services.queries.inbox import Evidence, InboxItem, evidence, inbox
+from app.services.settings import program_zone
+from app.services.write import Result, execute
+from app.views.inbox_bars import FollowUp, MessageBar, in_plain_words
+from app.views.inbox_dialogs import NoteDialog
+from app.views.inbox_evidence import EvidencePanel
+from app.views.inbox_files import EvidenceFiles
+from app.views.inbox_follow_ups import FollowUps
+from app.views.models.inbox_items import InboxFilter, InboxModel
+from app.views.personal_reminders import ReminderBook
+from app.views.worker import DbWorker
+
+PAST = {"approve": "approved", "deny": "denied"}
+EVIDENCE_AHEAD = 2  # requests below the current one whose evidence comes with it
+EVIDENCE_KEPT = 500
+
+
+@dataclass(frozen=True)
+class InboxData:
+    items: list[InboxItem] = field(default_factory=list)
+    rules: dict[str, DecisionRules] = field(default_factory=dict)
+    today: date = field(default_factory=date.today)
+    problem: str | None = None  # the user is no approver here, in words
+
+
+def load_inbox(store: Store, user: str, at: datetime) -> InboxData:
+    """The worker's job: the user's requests and the rules of their milestones."""
+    with store.session() as session:
+        today = local_date(at, program_zone(session))
+        try:
+            items = inbox(session, user, at)
+        except Refused as refusal:
+            return InboxData(today=today, problem=refusal.message)
+        return InboxData(items, decision_rules(session, {i.milestone for i in items}), today)
+
+
+def decide(store: Store, command: Command, progress_id: uuid.UUID
+           ) -> tuple[Result, str | None]:
+    """The worker's job: run a decision, then read where the request stands after it."""
+    result = execute(store, command)
+    with store.session() as session:
+        return result, progress_state(session, progress_id)
+
+
+class InboxView(QWidget):
+    changed = Signal(object)
+    """A decision, assignment or status change went through (its command Result)."""
+    sig_count_changed = Signal(int)
+    """How many requests wait for the user now (for a tab's or a window's title)."""
+    sig_reminder_due = Signal(str)
+    """A personal reminder's time came (its text), for a desktop notification."""
+
+    def __init__(self, worker: DbWorker, user: str, parent: QWidget | None = None, *,
+                 clock: Callable[[], datetime] = utcnow,
+                 reminders: ReminderBook | None = None) -> None:
+        super().__init__(parent)
+        self.worker, self.user, self.clock = worker, user, clock
+        self.rules: dict[str, DecisionRules] = {}
+        self.today = clock().date()  # until the first load reads it in the program's zone
+        self._evidence: dict[uuid.UUID, Evidence] = {}
+        self._asked: set[uuid.UUID] = set()
+        self._loads = 0
+        self._loaded_once = False
+        self._problem: str | None = None
+        self.model = InboxModel(self)
+        self.proxy = InboxFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = self._build_table()
+        self.message = MessageBar()
+        self.files = EvidenceFiles(self, worker, self.message)
+        self.evidence_panel = EvidencePanel()
+        self.evidence_panel.sig_file_open.connect(self.files.open)
+        self.evidence_panel.sig_file_save.connect(self.files.save)
+        self.follow_ups = FollowUps(self, worker, user, lambda: self.clock(), self.message,
+                                    reminders or ReminderBook(user))
+        self.follow_ups.sig_changed.connect(self.changed)
+        self.follow_ups.sig_reminder_due.connect(self.sig_reminder_due)
+        self.summary = QLabel("Loading your requests…")
+        self.summary.setAccessibleName("Inbox summary")
+        self.filter = QLineEdit(placeholderText="Filter by participant or milestone (Ctrl+F)")
+        self.filter.setAccessibleName("Filter requests")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter_changed)
+        self._evidence_timer = QTimer(self, singleShot=True, interval=40)
+        self._evidence_timer.timeout.connect(self._fetch_evidence)
+        self._build_actions()
+        self._build_layout()
+        self._current_changed(QModelIndex())
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.proxy)
+        table.setAccessibleName("Requests waiting for you")
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTabKeyNavigation(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(24)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # never measures
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # 10k rows
+        header.setHighlightSections(False)
+        for column, width in ((0, 190), (1, 160), (3, 70), (4, 130)):
+            table.setColumnWidth(column, width)
+        table.selectionModel().currentRowChanged.connect(self._current_changed)
+        return table
+
+    def _action(self, text: str, keys: str | QKeySequence.StandardKey, slot: Callable[[], Any],
+                icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')} ({shown})")
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        pixmap = QStyle.StandardPixmap
+        self.next_action = self._action("&Next request", "J", self.select_next,
+                                        pixmap.SP_ArrowDown)
+        self.previous_action = self._action("&Previous request", "K", self.select_previous,
+                                            pixmap.SP_ArrowUp)
+        self.extend_down_action = self._action("Select the next request too", "Shift+J",
+                                               lambda: self._step(1, extend=True))
+        self.extend_up_action = self._action("Select the previous request too", "Shift+K",
+                                             lambda: self._step(-1, extend=True))
+        self.approve_action = self._action("&Approve", "A", self.approve_current,
+                                           pixmap.SP_DialogApplyButton,
+                                           "Approve the current request")
+        self.deny_action = self._action("&Deny", "D", self.deny_current,
+                                        pixmap.SP_DialogCancelButton,
+                                        "Deny the current request")
+        self.note_action = self._action("Decide with a &note…", "N", self.decide_with_note,
+                                        pixmap.SP_FileDialogDetailedView,
+                                        "Approve or deny the current request with a note")
+        self.bulk_action = self._action("Approve &selected", "Shift+A", self.approve_selected,
+                                        pixmap.SP_DialogYesToAllButton,
+                                        "Approve every selected request at once")
+        self.assign_action = self._action("Assign to a &colleague…", "H", self.assign_current,
+                                          pixmap.SP_ArrowForward,
+                                          "Hand the current request to a colleague")
+        self.refresh_action = self._action("&Reload", QKeySequence.StandardKey.Refresh,
+                                           self.refresh, pixmap.SP_BrowserReload,
+                                           "Reload the inbox")
+        self.find_action = self._action("&Filter", QKeySequence.StandardKey.Find,
+                                        self._focus_filter)
+
+    def _button(self, action: QAction) -> QToolButton:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAccessibleName(action.toolTip())
+        return button
+
+    def _build_layout(self) -> None:
+        bar = QHBoxLayout()
+        for action in (self.approve_action, self.deny_action, self.note_action,
+                       self.bulk_action, self.assign_action):
+            bar.addWidget(self._button(action))
+        bar.addStretch(1)
+        bar.addWidget(self.follow_ups.button)
+        bar.addWidget(self.filter, 2)
+        bar.addWidget(self._button(self.refresh_action))
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        heading = QHBoxLayout()
+        heading.addWidget(self.summary, 1)
+        keys = QLabel("J/K move · A approve · D deny · N note · Shift+A approve selected · "
+                      "H assign")
+        keys.setEnabled(False)  # a quiet reminder of the keys, not a control
+        keys.setAccessibleName("Keyboard shortcuts")
+        heading.addWidget(keys)
+        column.addLayout(heading)
+        column.addWidget(self.table, 1)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.evidence_panel)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([640, 480])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.follow_ups.bar)
+        layout.addWidget(split, 1)
+        self.setTabOrder(self.table, self.evidence_panel)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not self._loads:
+            self.refresh()
+        self.table.setFocus()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the inbox, keeping the current request selected if it is still there."""
+        self._loads += 1
+        number, user, at = self._loads, self.user, self.clock()
+        self.worker.submit(lambda store: load_inbox(store, user, at),
+                           lambda data, error: self._loaded(number, data, error))
+        self.follow_ups.check_reminders()
+
+    def _loaded(self, number: int, data: InboxData | None, error: BaseException | None) -> None:
+        if number != self._loads:
+            return  # a newer load is on its way
+        if error is not None or data is None:
+            self.message.say(f"The inbox could not be read: {error}", "error")
+            return
+        current = self.current_item()
+        row = self.table.currentIndex().row()
+        self.rules, self.today, self._problem = data.rules, data.today, data.problem
+        self._evidence.clear()
+        self._asked.clear()
+        self.model.set_items(data.items, data.today)
+        self._loaded_once = True
+        target = self.model.row_of(current.progress_id) if current else None
+        if target is not None:
+            self._select(self.proxy.mapFromSource(self.model.index(target, 0)).row())
+        else:
+            self._select(min(max(row, 0), self.proxy.rowCount() - 1))
+        self._update_summary()
+        if not self.proxy.rowCount():
+            self._current_changed(QModelIndex())
+
+    def _update_summary(self) -> None:
+        count = self.model.rowCount()
+        if self._problem:
+            text = self._problem
+        elif not count:
+            text = "Nothing waits for you."
+        else:
+            text = f"{count} request{'s' if count != 1 else ''} waiting for you"
+            overdue = self.model.overdue()
+            if overdue:
+                text += f" · {overdue} overdue"
+            shown = self.proxy.rowCount()
+            if shown != count:
+                text += f" · {shown} shown"
+        self.summary.setText(text)
+        self.sig_count_changed.emit(count)
+
+    def current_item(self) -> InboxItem | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        source = self.proxy.mapToSource(index)
+        return self.model.item(source.row()) if source.isValid() else None
+
+    def selected_items(self) -> list[InboxItem]:
+        rows = sorted(self.proxy.mapToSource(i).row()
+                      for i in self.table.selectionModel().selectedRows())
+        return [self.model.item(r) for r in rows if r >= 0]
+
+    # -- moving ------------------------------------------------------------------------------
+
+    def select_next(self) -> None:
+        self._step(1)
+
+    def select_previous(self) -> None:
+        self._step(-1)
+
+    def _step(self, by: int, extend: bool = False) -> None:
+        if not self.proxy.rowCount():
+            return
+        row = self.table.currentIndex().row()
+        self._select(0 if row < 0 else min(max(row + by, 0), self.proxy.rowCount() - 1),
+                     extend)
+
+    def _select(self, row: int, extend: bool = False) -> None:
+        """Make `row` (of the filtered view) the current request: the only one selected, or
+        added to the selection (`extend`, for bulk approval)."""
+        if not 0 <= row < self.proxy.rowCount():
+            return
+        index = self.proxy.index(row, 0)
+        how = (QItemSelectionModel.SelectionFlag.Select if extend
+               else QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.table.selectionModel().setCurrentIndex(
+            index, how | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(index)
+
+    def _select_item(self, item: InboxItem) -> None:
+        row = self.model.row_of(item.progress_id)
+        if row is not None:
+            mapped = self.proxy.mapFromSource(self.model.index(row, 0))
+            if mapped.isValid():
+                self._select(mapped.row())
+
+    def _current_changed(self, current: QModelIndex | QPersistentModelIndex,
+                         _previous: Any = None) -> None:
+        item = self.current_item() if current.isValid() else None
+        if item is None:
+            self.evidence_panel.show_nothing(
+                self._problem or ("Loading your requests…" if not self._loaded_once else
+                                  "Nothing waits for you: requests appear here when it is "
+                                  "your turn to decide."))
+            return
+        self.evidence_panel.show_item(item, self.today, self._evidence.get(item.progress_id))
+        if item.progress_id not in self._evidence:
+            self._evidence_timer.start()  # J held down asks once, for where it stops
+
+    def _fetch_evidence(self) -> None:
+        item = self.current_item()
+        if item is None or item.progress_id in self._asked:
+            return
+        row = self.model.row_of(item.progress_id) or 0
+        ahead = [self.model.item(r).progress_id
+                 for r in range(row + 1, min(row + 1 + EVIDENCE_AHEAD, self.model.rowCount()))]
+        wanted = [item.progress_id, *(p for p in ahead
+                                      if p not in self._evidence and p not in self._asked)]
+        self._asked.update(wanted)
+        loads = self._loads
+
+        def job(store: Store) -> dict[uuid.UUID, Evidence]:
+            with store.session() as session:
+                return evidence(session, wanted)
+
+        def done(found: dict[uuid.UUID, Evidence] | None, error: BaseException | None) -> None:
+            self._asked.difference_update(wanted)
+            if loads != self._loads:
+                return  # the inbox was reloaded meanwhile: this may be stale
+            if error is not None or found is None:
+                self.message.say(f"The evidence could not be read: {error}", "error")
+                return
+            if len(self._evidence) > EVIDENCE_KEPT:
+                self._evidence.clear()
+            self._evidence.update(found)
+            shown = self.current_item()
+            if shown is not None and shown.progress_id in found:
+                self.evidence_panel.show_item(shown, self.today, found[shown.progress_id])
+
+        self.worker.submit(job, done)
+
+    def _filter_changed(self, text: str) -> None:
+        current = self.current_item()
+        self.proxy.set_text(text)
+        if current is not None and (row := self.model.row_of(current.progress_id)) is not None:
+            mapped = self.proxy.mapFromSource(self.model.index(row, 0))
+            if mapped.isValid():
+                self._select(mapped.row())
+                self._update_summary()
+                return
+        self._select(0)
+        if not self.proxy.rowCount():
+            self._current_changed(QModelIndex())
+        self._update_summary()
+
+    def _focus_filter(self) -> None:
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    # -- deciding ----------------------------------------------------------------------------
+
+    def approve_current(self) -> None:
+        self._decide_current("approve")
+
+    def deny_current(self) -> None:
+        self._decide_current("deny")
+
+    def _decide_current(self, decision: str) -> None:
+        item = self._actionable()
+        if item is None:
+            return
+        note = None
+        rules = self.rules.get(item.milestone)
+        if rules is not None and decision in rules.note_required:
+            answer = NoteDialog.ask(
+                self, f"'{item.title}' for {item.name} needs a note to {decision}.",
+                [decision], {decision})
+            if answer is None:
+                self.message.say("Nothing was decided.", "info")
+                return
+            decision, note = answer
+        self._send(item, decision, note)
+
+    def decide_with_note(self, item: InboxItem | None = None) -> None:
+        item = item or self._actionable()
+        if item is None:
+            return
+        rules = self.rules.get(item.milestone)
+        answer = NoteDialog.ask(
+            self, f"'{item.title}' for {item.name}, level {item.level} of {item.levels}.",
+            ["approve", "deny"], set(rules.note_required) if rules else set())
+        if answer is not None:
+            self._send(item, *answer)
+
+    def _actionable(self) -> InboxItem | None:
+        item = self.current_item()
+        if item is None:
+            self.message.say("Choose a request first (J and K move through them).", "info")
+            return None
+        if self.model.is_pending(item.progress_id):
+            return None  # a decision on it is on its way
+        return item
+
+    def _send(self, item: InboxItem, decision: str, note: str | None) -> None:
+        kind = ApproveProgress if decision == "approve" else DenyProgress
+        command = kind(at=self.clock(), by=self.user, person=item.person,
+                       milestone=item.milestone, note=note or None)
+        self.model.set_pending([item.progress_id], True)
+        self._move_past([item.progress_id])
+        moved_to = self.current_item()
+        self.worker.submit(lambda store: decide(store, command, item.progress_id),
+                           lambda outcome, error: self._decided(item, decision, note,
+                                                                outcome, error, moved_to))
+
+    def _move_past(self, leaving: list[uuid.UUID]) -> None:
+        """Select the next request nothing is being done to (below, else above)."""
+        current = self.table.currentIndex().row()
+        busy = {self.proxy.mapFromSource(self.model.index(r, 0)).row()
+                for r in (self.model.row_of(p) for p in leaving) if r is not None}
+
+        def free(row: int) -> bool:
+            item = self.model.item(self.proxy.mapToSource(self.proxy.index(row, 0)).row())
+            return row not in busy and not self.model.is_pending(item.progress_id)
+
+        start = max(busy) if busy else current
+        after = next((r for r in range(start + 1, self.proxy.rowCount()) if free(r)), None)
+        before = next((r for r in range(start - 1, -1, -1) if free(r)), None)
+        chosen = after if after is not None else before
+        if chosen is not None:
+            self._select(chosen)
+
+    def _decided(self, item: InboxItem, decision: str, note: str | None,
+                 outcome: tuple[Result, str | None] | None, error: BaseException | None,
+                 moved_to: InboxItem | None = None) -> None:
+        self.model.set_pending([item.progress_id], False)
+        failed = error is not None or outcome is None or not outcome[0].ok
+        if failed and self.current_item() == moved_to:
+            self._select_item(item)  # back to it, unless the user has moved on since
+        if error is not None or outcome is None:
+            self.message.say(f"The decision on '{item.title}' for {item.name} could not be "
+                             f"recorded: {error}", "error")
+            return
+        result, state = outcome
+        if not result.ok:
+            self._refused(item, f"'{item.title}' for {item.name} was not {PAST[decision]}",
+                          result.error, offer_note=not note)
+            return
+        self._leave([item.progress_id])
+        then = (" It now waits for the next level." if state == "submitted" else "")
+        self.message.say(f"{PAST[decision].capitalize()} '{item.title}' for {item.name}."
+                         + then, "done")
+        self.changed.emit(result)
+        rules = self.rules.get(item.milestone)
+        if state in ("complete", "denied") and rules is not None and rules.follow_up:
+            self.message.hide()  # the follow-up bar says what was decided
+            self.follow_ups.offer(FollowUp(item.person, item.name, item.milestone, item.title,
+                                 PAST[decision]))
+
+    def _refused(self, item: InboxItem, what: str, error: str | None,
+                 offer_note: bool) -> None:
+        """Say why, in the command's words; where a note was missing, offer the dialog."""
+        action = None
+        if offer_note and "note" in (error or "").lower():
+            action = ("Decide with a &note…", lambda: self.decide_with_note(item))
+        self.message.say(f"{what}: {in_plain_words(error)}", "error", action)
+
+    def _leave(self, progress_ids: list[uuid.UUID]) -> None:
+        """Decided requests leave the list; the selection stays on (or moves to) a neighbour."""
+        row = self.table.currentIndex().row()
+        self.model.remove(progress_ids)
+        for progress_id in progress_ids:
+            self._evidence.pop(progress_id, None)
+        if not self.table.currentIndex().isValid():
+            self._select(min(max(row, 0), self.proxy.rowCount() - 1))
+        if not self.proxy.rowCount():
+            self._current_changed(QModelIndex())
+        self._update_summary()
+
+    def approve_selected(self) -> None:
+        items = [i for i in self.selected_items() if not self.model.is_pending(i.progress_id)]
+        if not items:
+            self.message.say("Select the requests to approve first (Shift+J/K or Ctrl+click "
+                             "to select several, Ctrl+A for all shown).", "info")
+            return
+        if len(items) == 1:
+            self._decide_one(items[0], "approve")
+            return
+        answer = QMessageBox.question(self, "Approve these requests?",
+                                      f"Approve all {len(items)} selected requests? Either "
+                                      "every one of them is approved, or none is.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        needing = [i for i in items if "approve" in self._note_rules(i)]
+        note = None
+        if needing:
+            asked = NoteDialog.ask(self, f"{len(needing)} of the {len(items)} requests need a "
+                                   "note to approve; the note goes with all of them.",
+                                   ["approve"], {"approve"})
+            if asked is None:
+                self.message.say("Nothing was approved.", "info")
+                return
+            note = asked[1]
+        command = ApproveMany(at=self.clock(), by=self.user, note=note,
+                              items=tuple((i.person, i.milestone) for i in items))
+        ids = [i.progress_id for i in items]
+        self.model.set_pending(ids, True)
+        self._move_past(ids)
+
+        def done(result: Result | None, error: BaseException | None) -> None:
+            self.model.set_pending(ids, False)
+            if error is not None or result is None:
+                self.message.say(f"The approvals could not be recorded: {error}", "error")
+            elif not result.ok:
+                self._refused(items[0], f"None of the {len(items)} requests was approved",
+                              result.error, offer_note=False)
+            else:
+                self._leave(ids)
+                self.message.say(f"Approved {len(items)} requests.", "done")
+                self.changed.emit(result)
+
+        self.worker.submit(lambda store: execute(store, command), done)
+
+    def _decide_one(self, item: InboxItem, decision: str) -> None:
+        self._select_item(item)
+        self._decide_current(decision)
+
+    def _note_rules(self, item: InboxItem) -> frozenset[str]:
+        rules = self.rules.get(item.milestone)
+        return rules.note_required if rules else frozenset()
+
+    # -- assigning ---------------------------------------------------------------------------
+
+    def assign_current(self) -> None:
+        item = self._actionable()
+        if item is None:
+            return
+        user = self.user
+
+        def job(store: Store) -> list[Colleague]:
+            with store.session() as session:
+                return colleagues(session, item.progress_id, user)
+
+        self.worker.submit(job, lambda found, error: self._choose_colleague(item, found, error))
+
+    def _choose_colleague(self, item: InboxItem, found: list[Colleague] | None,
+                          error: BaseException | None) -> None:
+        if error is not None or found is None:
+            self.message.say(f"Who may decide could not be read: {error}", "error")
+            return
+        if not found:
+            self.message.say(f"Nobody else may decide level {item.level} of '{item.title}' "
+                             f"for {item.name}.", "info")
+            return
+        labels = [f"{c.name} <{c.email}> — {c.why}" for c in found]
+        chosen, ok = QInputDialog.getItem(
+            self, "Assign to a colleague",
+            f"Who should decide '{item.title}' for {item.name} (level {item.level} of "
+            f"{item.levels})? They are told by mail.", labels, 0, False)
+        if not ok or chosen not in labels:
+            return
+        colleague = found[labels.index(chosen)]
+        command = AssignApproval(at=self.clock(), by=self.user, person=item.person,
+                                 milestone=item.milestone, to=colleague.email)
+        self.model.set_pending([item.progress_id], True)
+
+        def done(result: Result | None, error: BaseException | None) -> None:
+            self.model.set_pending([item.progress_id], False)
+            if error is not None or result is None:
+                self.message.say(f"The request could not be handed on: {error}", "error")
+            elif not result.ok:
+                self._refused(item, f"'{item.title}' for {item.name} was not handed on",
+                              result.error, offer_note=False)
+            else:
+                self._leave([item.progress_id])
+                self.message.say(f"Handed '{item.title}' for {item.name} to {colleague.name}.",
+                                 "done")
+                self.changed.emit(result)
+
+        self.worker.submit(lambda store: execute(store, command), done)
