@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from app.services.profile_store import open_profile_store
@@ -191,3 +191,32 @@ def test_a_long_session_does_not_wear_out_the_interpreter(qtbot):
         emitter.ping.emit(True)
     after = sys.getrefcount(None), sys.getrefcount(True)
     assert after[0] >= before[0] and after[1] >= before[1]
+
+
+APPROVAL = PROGRAM.replace('title = "Welcome call"\n',
+                           'title = "Welcome call"\ncomplete_by = ["request"]\n')
+
+
+def test_the_inbox_tab_counts_what_waits_for_the_user_and_opens_as_its_own_window(wp, qtbot):
+    wp.apply(APPROVAL)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    wp.json("submit", "p1", "welcome", "--by", "p1")
+    window = window_on(wp, qtbot)
+    qtbot.waitUntil(lambda: window.tabs.tabText(window.tabs.indexOf(window.inbox))
+                    == "&Inbox (1)", timeout=30_000)
+    window.open_inbox_window()
+    settle(window, qtbot)
+    assert window.inbox_window.isVisible()
+
+
+def test_picking_a_participant_shows_their_stage_gate_timeline(wp, qtbot):
+    wp.apply(PROGRAM)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n"
+              "p2,Sam Roe,sam@example.edu,fall\n")
+    window = window_on(wp, qtbot)
+    assert window.timeline.subject == ("cohort", "onboarding")
+    table = window.people.people
+    second = table.visualRect(window.people.proxy.index(1, 0)).center()
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=second)
+    settle(window, qtbot)
+    assert window.timeline.subject == ("person", "p2")

@@ -45,11 +45,15 @@ from app.services.settings import PROGRAM_NAME, USER, get_setting
 from app.services.write import SYSTEM, Result, execute
 from app.views import theme
 from app.views.alerts_panel import AlertsPanel
+from app.views.attendance_view import AttendanceView
 from app.views.cohort_tree import CohortTreePanel
 from app.views.first_start import ProfileDialog
+from app.views.inbox_view import InboxView
+from app.views.inbox_window import InboxWindow
 from app.views.outbox_panel import OutboxPanel
 from app.views.people_panel import PeoplePanel
 from app.views.scheduler_clock import SchedulerClock
+from app.views.timeline_view import TimelineView
 from app.views.worker import DbWorker
 
 # Flags a command's result carries (Work.record) → what to read again.
@@ -73,6 +77,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Views")
         self.tabs.addTab(self.people, "&Participants")
+        self.people.person_chosen.connect(self._person_chosen)
         self.alerts = AlertsPanel(self.worker, self.user)
         self.alerts.changed.connect(self.on_changed)
         self.alerts.new_alerts.connect(self._notify)
@@ -80,6 +85,13 @@ class MainWindow(QMainWindow):
         self.scheduler = SchedulerClock(self.worker, self.user, parent=self)
         self.scheduler.ticked.connect(self.on_changed)
         self.scheduler.mail_report.connect(self._mail_reported)
+        self.inbox = InboxView(self.worker, self.user)
+        self.inbox.sig_count_changed.connect(self._inbox_counted)
+        self.add_view(self.inbox, "&Inbox")
+        self.timeline = TimelineView(self.worker, self.user)
+        self.add_view(self.timeline, "Time&line")
+        self.attendance = AttendanceView(self.worker, self.user)
+        self.add_view(self.attendance, "&Attendance")
         self._build_layout()
         self._build_status()
         self._build_menu()
@@ -155,6 +167,7 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             themes.addAction(action)
         self._actions(menus.addMenu("&Tools"), (
+            ("Open the &inbox in its own window", "Ctrl+Shift+I", self.open_inbox_window),
             ("Run the &scheduler now", "Ctrl+Shift+T", self.scheduler.tick),
         ))
 
@@ -179,7 +192,8 @@ class MainWindow(QMainWindow):
     def add_view(self, widget: QWidget, title: str) -> None:
         """A view in the middle, with its Ctrl+N shortcut; one that acts refreshes the rest."""
         number = self.tabs.addTab(widget, title)
-        self._tab_action(number)
+        if hasattr(self, "view_menu"):
+            self._tab_action(number)
         changed = getattr(widget, "changed", None)
         if changed is not None:
             changed.connect(self.on_changed)
@@ -219,6 +233,24 @@ class MainWindow(QMainWindow):
             if view is not self.people and hasattr(view, "refresh"):
                 view.refresh()
 
+    def open_inbox_window(self) -> None:
+        """The approver's inbox on its own, to keep beside the main window or on a second
+        screen; its decisions refresh this window too."""
+        window = getattr(self, "inbox_window", None)
+        if window is None:
+            window = self.inbox_window = InboxWindow(self.worker, self.user)
+            window.changed.connect(self.on_changed)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _inbox_counted(self, count: int) -> None:
+        number = self.tabs.indexOf(self.inbox)
+        self.tabs.setTabText(number, f"&Inbox ({count})" if count else "&Inbox")
+
+    def _person_chosen(self, person: str) -> None:
+        self.timeline.show_person(person)
+
     def _cohort_chosen(self, cohort_id: Any, key: str) -> None:
         self.people.show_cohorts(subtree(self.tree.rows, cohort_id))
         for number in range(self.tabs.count()):
@@ -229,10 +261,17 @@ class MainWindow(QMainWindow):
     def on_changed(self, result: Result) -> None:
         """Read again only what the change touched."""
         flags = set(result.flags)
-        if flags & PEOPLE_FLAGS or not flags:
+        concerns_people = bool(flags & PEOPLE_FLAGS) or not flags
+        if concerns_people:
             self.tree.refresh()
             self.people.refresh()
-            self._refresh_views()
+        for number in range(self.tabs.count()):
+            view = self.tabs.widget(number)
+            selective = getattr(view, "on_change", None) or getattr(view, "on_changed", None)
+            if selective is not None:
+                selective(result)  # the view knows which changes concern it
+            elif view is not self.people and concerns_people and hasattr(view, "refresh"):
+                view.refresh()
         if "alerts" in flags or not flags:
             self.alerts.refresh()
         if "outbox" in flags or not flags:

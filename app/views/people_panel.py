@@ -56,12 +56,13 @@ def _table(model: Any, name: str, stretch: int) -> QTableView:
 
 
 class PeoplePanel(QWidget):
-    person_chosen = Signal(str)  # the participant's id
+    person_chosen = Signal(str)  # the participant's id, when the user picks one
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
         self._cohorts: list[uuid.UUID] = []
+        self._picking = False  # the panel itself selects a row after loading
         self.people_model = RowsModel([
             ("Participant", lambda r: r.name), ("Id", lambda r: r.person),
             ("Status", lambda r: r.status), ("Done", lambda r: f"{r.complete} of {r.total}"),
@@ -128,7 +129,9 @@ class PeoplePanel(QWidget):
         target = next((r for r in range(self.proxy.rowCount())
                        if self.proxy.index(r, 1).data() == chosen), 0)
         if self.proxy.rowCount():
+            self._picking = True
             self.people.selectRow(target)
+            self._picking = False
         else:
             self._show_person(None, None)
 
@@ -141,7 +144,8 @@ class PeoplePanel(QWidget):
         if not person:
             self._show_person(None, None)
             return
-        self.person_chosen.emit(person)
+        if not self._picking:
+            self.person_chosen.emit(person)
 
         def load(store: Store) -> PersonView:
             with store.session() as session:
