@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -55,6 +55,8 @@ from app.views.people_panel import PeoplePanel
 from app.views.scheduler_clock import SchedulerClock
 from app.views.timeline_view import TimelineView
 from app.views.worker import DbWorker
+
+ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "waypoint.svg"
 
 # Flags a command's result carries (Work.record) → what to read again.
 PEOPLE_FLAGS = {"progress", "membership", "person", "people", "sessions", "signatures",
@@ -431,6 +433,7 @@ def run(db: str | None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Waypoint")
     app.setOrganizationName("Waypoint")
+    app.setWindowIcon(QIcon(str(ICON)))  # an SVG: sharp at every scale
     theme.apply(app)
     theme.follow_system(app)
     path = Path(db).expanduser() if db else default_db()
