@@ -181,3 +181,15 @@ def test_a_selection_with_one_that_cannot_be_approved_approves_none(wp):
     store.close()
     assert not result.ok and "p1 · charter" in (result.error or "")
     assert wp.state("p2", "charter") == "submitted"
+
+
+def test_a_selection_whose_last_request_cannot_be_approved_leaves_the_first_pending(wp):
+    selection(wp, "p1", "p2")
+    wp.json("approve", "p1", "charter", "--by", "lee@example.edu")
+    store = open_store(wp.db)
+    result = execute(store, ApproveMany(at=datetime.now(UTC), by="kim@example.edu",
+                                        items=(("p2", "charter"), ("p1", "charter"))))
+    store.close()
+    assert not result.ok and "p1 · charter" in (result.error or "")
+    assert wp.state("p2", "charter") == "submitted"
+    assert wp.show("p2")["charter"]["approvals"] == []

@@ -94,6 +94,17 @@ def bulk_load(connection: Any) -> bool:
     return True
 
 
+def savepoint(session: OrmSession) -> Any:
+    """A SAVEPOINT inside the command's transaction. pysqlite begins its transaction lazily,
+    at the first write: a SAVEPOINT issued before any write would itself become the
+    transaction, and releasing it would commit, so a later refusal could not undo it. The
+    transaction is begun first."""
+    raw = session.connection().connection.driver_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        raw.execute("BEGIN")
+    return session.begin_nested()
+
+
 def foreign_key_violations(connection: Any) -> list[tuple[Any, ...]]:
     """Rows whose parent is missing (table, rowid, parent table, key number): what SQLite
     would have refused with foreign keys on."""

@@ -21,6 +21,7 @@ from app.models import (
     Progress,
     Template,
 )
+from app.models.store import savepoint
 from app.services import mail
 from app.services.errors import Refused
 from app.services.registry import reacts_to
@@ -161,13 +162,13 @@ def on_complete(event: StateChanged, work: Work) -> None:
         value = settings.get(name)
         if value in (None, False, [], ""):
             continue
-        savepoint = work.session.begin_nested()
+        nested = savepoint(work.session)
         marks = (len(work.changes), len(work.pending))
         try:
             action(work, person, milestone, value, progress)
-            savepoint.commit()
+            nested.commit()
         except ActionFailed as failure:
-            savepoint.rollback()
+            nested.rollback()
             del work.changes[marks[0]:]
             while len(work.pending) > marks[1]:
                 work.pending.pop()

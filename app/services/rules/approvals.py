@@ -28,6 +28,7 @@ from app.models import (
     Staff,
     StaffRole,
 )
+from app.models.store import savepoint
 from app.services import lookup, mail
 from app.services.commands import (
     ApproveMany,
@@ -372,7 +373,7 @@ def approve_many(command: ApproveMany, work: Work) -> None:
     problems = []
     for person, milestone in command.items:
         try:
-            with work.session.begin_nested():
+            with savepoint(work.session):
                 approve_one(ApproveProgress(at=command.at, by=command.by, op_id=command.op_id,
                                             person=person, milestone=milestone,
                                             note=command.note), work)
