@@ -368,3 +368,48 @@ class DeferSends(Command):
 class FailInterruptedSends(Command):
     """Mail left "sending" past its lease (a sender that crashed or lost power mid-send) is
     failed for staff to check, never resent: it may or may not have gone out."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteMany(Command):
+    """Complete a selection from the milestone board in one command: all of it, or none."""
+
+    items: tuple[tuple[str, str], ...]  # (person, milestone)
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BypassMany(Command):
+    """Skip a selection with a reason (a bypass) in one command: all of it, or none."""
+
+    items: tuple[tuple[str, str], ...]  # (person, milestone)
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReopenMany(Command):
+    """Reopen a selection of complete or skipped milestones (the board's undo of a bulk
+    complete or skip) in one command: all of it, or none."""
+
+    items: tuple[tuple[str, str], ...]  # (person, milestone)
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendReminder(ProgressCommand):
+    """Staff remind a participant of one milestone now: a reminder mail is queued."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemindMany(Command):
+    """Remind a selection now: one reminder mail per participant, naming their milestones."""
+
+    items: tuple[tuple[str, str], ...]  # (person, milestone)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveMany(Command):
+    """Move participants between cohorts (a transfer: leave one, join the other), all of
+    them or none; moving back is the same command with each move turned round."""
+
+    moves: tuple[tuple[str, str, str], ...]  # (person, from cohort, to cohort)
