@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from app.services.profile_store import open_profile_store
+from app.services.write import Result
 from app.views.first_start import ProfileDialog
 from app.views.main_window import MainWindow
 
@@ -220,3 +221,23 @@ def test_picking_a_participant_shows_their_stage_gate_timeline(wp, qtbot):
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=second)
     settle(window, qtbot)
     assert window.timeline.subject == ("person", "p2")
+
+
+def test_choosing_a_cohort_fills_the_board_and_completing_a_card_refreshes_the_window(wp, qtbot):
+    wp.apply(PROGRAM)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    window = window_on(wp, qtbot)
+    window.tree.select_key("fall")
+    settle(window, qtbot)
+    assert window.board.heading.text() == "Fall 2026"
+    titles = [c.title.text() for c in window.board.columns.columns]
+    assert titles == ["Welcome call", "Academic plan"]
+    window.on_changed(wp_result(wp, "complete", "p1", "welcome"))
+    settle(window, qtbot)
+    assert cells(window.people.proxy, (3,)) == [["1 of 2"]]
+
+
+def wp_result(wp, *argv):
+    """Run a verb as another process would, and hand the window what it changed."""
+    payload = wp.json(*argv)
+    return Result(ok=True, changes=payload["changes"], flags=frozenset({"progress"}))

@@ -46,6 +46,7 @@ from app.services.write import SYSTEM, Result, execute
 from app.views import theme
 from app.views.alerts_panel import AlertsPanel
 from app.views.attendance_view import AttendanceView
+from app.views.board_view import BoardView
 from app.views.cohort_tree import CohortTreePanel
 from app.views.first_start import ProfileDialog
 from app.views.inbox_view import InboxView
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.scheduler = SchedulerClock(self.worker, self.user, parent=self)
         self.scheduler.ticked.connect(self.on_changed)
         self.scheduler.mail_report.connect(self._mail_reported)
+        self.board = BoardView(self.worker, self.user)
+        self.add_view(self.board, "&Board")
         self.inbox = InboxView(self.worker, self.user)
         self.inbox.sig_count_changed.connect(self._inbox_counted)
         self.add_view(self.inbox, "&Inbox")
@@ -141,7 +144,8 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         menus = self.menuBar()
-        self._actions(menus.addMenu("&File"), (
+        file = menus.addMenu("&File")
+        self._actions(file, (
             ("&Apply program file…", "Ctrl+Shift+A", self.apply_program),
             ("&Export program file…", "Ctrl+E", self.export_program),
             ("&Import participants…", "Ctrl+I", self.import_people),
@@ -149,6 +153,9 @@ class MainWindow(QMainWindow):
             (None, None, None),
             ("&Quit", QKeySequence.StandardKey.Quit, self.close),
         ))
+        edit = menus.addMenu("&Edit")  # what the domain can undo: the board's actions
+        edit.addAction(self.board.undo_action)
+        edit.addAction(self.board.redo_action)
         view = menus.addMenu("&View")
         self._actions(view, (
             ("&Refresh", QKeySequence.StandardKey.Refresh, self.refresh),
@@ -269,7 +276,8 @@ class MainWindow(QMainWindow):
             self.people.refresh()
         for number in range(self.tabs.count()):
             view = self.tabs.widget(number)
-            selective = getattr(view, "on_change", None) or getattr(view, "on_changed", None)
+            selective = (getattr(view, "on_change", None) or getattr(view, "on_changed", None)
+                         or getattr(view, "apply_change", None))
             if selective is not None:
                 selective(result)  # the view knows which changes concern it
             elif view is not self.people and concerns_people and hasattr(view, "refresh"):
