@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_FLAGS := -q --disable-pip-version-check
 
-.PHONY: venv run test lint bench clean
+.PHONY: venv run test lint bench screenshots clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m tests.perf
+
+# Each view of the desktop app on the M demo data, into resources/screenshots/.
+screenshots: venv
+	$(BIN)/python -m tests.screenshots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .import_linter_cache
