@@ -17,6 +17,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app.models import (
     DONE_STATES,
+    STATES,
     Alert,
     Membership,
     Milestone,
@@ -34,6 +35,10 @@ from app.services.scheduler.scans import scan
 from app.services.work import Work
 
 ACTIVE = ("open", "started", "denied", "submitted")
+# Not complete nor skipped, named rather than negated: the (state, due_on) index then serves
+# each state as a short range of due dates (due soon). Past due keeps the negation: most of
+# what is overdue qualifies, and one pass over the table beats an index walk to every row.
+UNDONE = tuple(state for state in STATES if state not in DONE_STATES)
 
 
 def held_now() -> ColumnElement[bool]:
@@ -95,7 +100,7 @@ def _due_soon(work: Work, today: date) -> None:
     key = _key("due_soon", Progress.id, Progress.due_on)
     rows = work.session.execute(_candidates(
         key, Progress.due_on.between(today, today + timedelta(days=1)),
-        Progress.state.not_in(DONE_STATES), extra=(Progress.due_on,))).all()
+        Progress.state.in_(UNDONE), extra=(Progress.due_on,))).all()
     _raise(work, "due_soon", rows, lambda r: (
         f"{r.name}: '{r.title}' is due {'today' if r.due_on == today else 'tomorrow'} "
         f"({r.due_on.isoformat()}) and is not complete."))
