@@ -47,6 +47,7 @@ from app.services.programs.export import (
     session_spec,
     staff_spec,
 )
+from app.services.programs.refs import cycles
 from app.services.programs.spec import (
     CampaignSpec,
     CohortSpec,
@@ -138,12 +139,30 @@ class _Apply:
             raise Refused(f"No staff member '{email}' in the program file or the store.")
         return staff.id
 
+    def places(self, model: type, keys: list[str]) -> dict[str, int]:
+        """Where each named row goes in its section's order. A file naming every row of the
+        section sets the order (export → apply keeps it). A file naming only some (one
+        cohort, one milestone edited in the app) leaves the order alone: the rows it names
+        keep their places and new ones go after the last, as if appended to the file."""
+        held = dict(self.session.execute(select(model.key, model.position)).all())
+        if held.keys() <= set(keys):
+            return {key: index for index, key in enumerate(keys)}
+        last = max(held.values(), default=-1)
+        places = {}
+        for key in keys:
+            if key not in held:
+                last += 1
+            places[key] = held.get(key, last)
+        return places
+
     def _rows_first(self, model: type, items: list[Any], exported: Any
                     ) -> list[tuple[Any, Any, list[str] | None]]:
         """Create the rows a file adds and find those it changes, keeping the file's order;
         returns (spec, row, changed fields or None for a new row) for the second pass."""
         changed: list[tuple[Any, Any, list[str] | None]] = []
-        for position, item in enumerate(items):
+        places = self.places(model, [item.key for item in items])
+        for item in items:
+            position = places[item.key]
             row = self.by_key(model, item.key)
             if row is None:
                 extra = {"title": item.title} if model is Milestone else {"name": item.name}
@@ -287,6 +306,21 @@ class _Apply:
                 self.retrigger.update(self._cohort_ids(row.id))
             _report(self.work, "milestone", item.key, fields)
         self.session.flush()
+        if changed:
+            self._refuse_prerequisite_cycles()
+
+    def _refuse_prerequisite_cycles(self) -> None:
+        """A prerequisite named from the store can close a loop the file alone does not show
+        (a file of one milestone, edited in the app): those would wait on each other forever."""
+        keys = dict(self.session.execute(select(Milestone.id, Milestone.key)).all())
+        parents: dict[str, list[str]] = {}
+        for child, parent in self.session.execute(
+                select(Prerequisite.milestone_id, Prerequisite.parent_id)):
+            parents.setdefault(keys[child], []).append(keys[parent])
+        loops = cycles(sorted(parents.items()), "milestones", "after")
+        if loops:
+            raise Refused(f"milestones: {loops[0][1]} of prerequisites, so none of them could "
+                          "ever open; nothing was applied.")
 
     def _milestone_columns(self, row: Milestone, item: MilestoneSpec) -> None:
         due = item.due
@@ -436,15 +470,17 @@ def apply_program(command: ApplyProgram, work: Work) -> None:
         run.staff(item)
     run.session.flush()
     run.cohorts(spec.cohorts)
-    for position, gate in enumerate(spec.gates):
-        run.gate(position, gate)
+    gates = run.places(Gate, [gate.key for gate in spec.gates])
+    for gate in spec.gates:
+        run.gate(gates[gate.key], gate)
     for template in spec.templates:
         run.template(template)
     for campaign in spec.campaigns:
         run.campaign(campaign)
     run.session.flush()
     run.milestones(spec.milestones)
-    for position, item in enumerate(spec.sessions):
-        run.scheduled(position, item)
+    sessions = run.places(ScheduledSession, [item.key for item in spec.sessions])
+    for item in spec.sessions:
+        run.scheduled(sessions[item.key], item)
     run.session.flush()
     run.reconcile()
