@@ -241,3 +241,12 @@ def wp_result(wp, *argv):
     """Run a verb as another process would, and hand the window what it changed."""
     payload = wp.json(*argv)
     return Result(ok=True, changes=payload["changes"], flags=frozenset({"progress"}))
+
+
+def test_the_program_view_lists_the_definitions_to_edit(wp, qtbot):
+    wp.apply(PROGRAM)
+    window = window_on(wp, qtbot)
+    model = window.program_panel.lists["milestones"].proxy
+    titles = {model.index(r, c).data() for r in range(model.rowCount())
+              for c in range(model.columnCount())}
+    assert {"Welcome call", "Academic plan"} <= titles

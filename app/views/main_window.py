@@ -53,6 +53,7 @@ from app.views.inbox_view import InboxView
 from app.views.inbox_window import InboxWindow
 from app.views.outbox_panel import OutboxPanel
 from app.views.people_panel import PeoplePanel
+from app.views.program_editor import ProgramPanel
 from app.views.scheduler_clock import SchedulerClock
 from app.views.timeline_view import TimelineView
 from app.views.worker import DbWorker
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         self.add_view(self.timeline, "Time&line")
         self.attendance = AttendanceView(self.worker, self.user)
         self.add_view(self.attendance, "&Attendance")
+        self.program_panel = ProgramPanel(self.worker, self.user)
+        self.add_view(self.program_panel, "P&rogram")
         self._build_layout()
         self._build_status()
         self._build_menu()
