@@ -24,10 +24,12 @@ from app.models.session import (
     ScheduledSession,
     Signature,
 )
+from app.models.sync import Account, Push, Token
 
 __all__ = [
     "DONE_STATES",
     "STATES",
+    "Account",
     "Alert",
     "Appointment",
     "Approval",
@@ -52,6 +54,7 @@ __all__ = [
     "Prerequisite",
     "Progress",
     "ProgressEvent",
+    "Push",
     "Registration",
     "ReminderSent",
     "ScheduledSession",
@@ -63,4 +66,5 @@ __all__ = [
     "StepCheck",
     "SurveyResponse",
     "Template",
+    "Token",
 ]

@@ -1,0 +1,82 @@
+"""The HTTP bodies, as pydantic models: FastAPI validates every request against them (a bad
+one gets 422, never reaches the replay) and publishes them in the OpenAPI document.
+
+Limits are part of the contract: a request the server would choke on is refused at the door.
+They mirror app.services.sync.protocol, which the replay works with (imported as `wire`:
+`protocol` is a field name here).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from app.services.sync import protocol as wire
+
+MAX_COMMANDS = 1000  # per push; the client sends 100
+MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer
+
+Email = Annotated[str, Field(min_length=3, max_length=254)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenRequest(_Body):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class TokenResponse(BaseModel):
+    token: str
+    email: str
+    expires_at: AwareDatetime
+
+
+class PushedCommand(_Body):
+    seq: Annotated[int, Field(ge=1, le=MAX_SEQ)]
+    op_id: uuid.UUID
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    args: dict[str, Any]
+    at: AwareDatetime
+    base: dict[str, Any] = Field(default_factory=dict)
+
+    def to_protocol(self) -> wire.PushedCommand:
+        return wire.PushedCommand(seq=self.seq, op_id=self.op_id, name=self.name,
+                                      args=self.args, at=self.at, base=self.base)
+
+
+class PushRequest(_Body):
+    protocol: Annotated[int, Field(ge=1, le=wire.PROTOCOL)] = wire.PROTOCOL
+    client_id: Annotated[str, Field(min_length=1, max_length=64)]
+    commands: Annotated[list[PushedCommand], Field(max_length=MAX_COMMANDS)]
+
+    def to_protocol(self) -> wire.PushRequest:
+        return wire.PushRequest(client_id=self.client_id,
+                                    commands=tuple(c.to_protocol() for c in self.commands))
+
+
+class PushResult(BaseModel):
+    seq: int
+    status: str
+    fate: str
+    reason: str | None = None
+    server_seq: int | None = None
+
+
+class PushResponse(BaseModel):
+    results: list[PushResult]
+    acknowledged: int
+    expected: int | None = None
+    detail: str | None = None
+
+
+class Status(BaseModel):
+    client_id: str
+    email: str
+    acknowledged: int
+    protocol: int
+    pull: bool = False  # the change feed is not served yet
