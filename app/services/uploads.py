@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.models import Attachment
 from app.models.store import Store
-from app.services.attachments import StoredFile, folder_for, keep, limit_bytes, path_of
+from app.services.attachments import StoredFile, fetch, folder_for, keep, limit_bytes, path_of
 from app.services.commands import Command
 from app.services.errors import Refused
 from app.services.write import Result, execute
@@ -34,3 +34,11 @@ def hand_in(store: Store, source: Path, command: Callable[[StoredFile], Command]
             with suppress(FileNotFoundError):
                 path_of(folder, stored.sha256).unlink()
     return result
+
+
+def copy_out(store: Store, sha256: str, name: str, target: Path) -> Path:
+    """A handed-in file copied out of the store, to open or keep (a folder target keeps its
+    name)."""
+    if store.path is None:
+        raise Refused("This store keeps no files: it has no folder on disk.")
+    return fetch(folder_for(store.path), sha256, name, target)

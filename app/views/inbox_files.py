@@ -16,8 +16,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.models.store import Store
-from app.services.attachments import fetch, folder_for
 from app.services.errors import Refused
+from app.services.uploads import copy_out
 from app.views.inbox_bars import MessageBar
 from app.views.worker import DbWorker
 
@@ -46,9 +46,7 @@ class EvidenceFiles(QObject):
     def _copy_out(self, file: dict[str, Any], target: Path,
                   then: Callable[[Path], Any]) -> None:
         def job(store: Store) -> Path:
-            if store.path is None:
-                raise Refused("This store keeps no files: it has no folder on disk.")
-            return fetch(folder_for(store.path), str(file["sha256"]), str(file["name"]), target)
+            return copy_out(store, str(file["sha256"]), str(file["name"]), target)
 
         def done(path: Path | None, error: BaseException | None) -> None:
             if path is None or error is not None:

@@ -18,26 +18,24 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.models.store import Store
-from app.services.attachments import fetch, folder_for
 from app.services.clock import utcnow
 from app.services.errors import Refused
-from app.services.queries.person_view import MilestoneRow, PersonView, person_view
+from app.services.queries.person_view import PersonView, person_view
 from app.services.queries.progress_detail import ProgressDetail, progress_detail
+from app.services.uploads import copy_out
 from app.views.models.board import SCALE_LABELS, STATE_LABELS
 from app.views.models.rows import RowsModel
+from app.views.tables import read_only_table, why_it_waits
 from app.views.worker import DbWorker
 
 
@@ -51,31 +49,6 @@ def _size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size / 1024 / 1024:.1f} MB"
-
-
-def _why(m: MilestoneRow) -> str | None:
-    if m.locked_reason:
-        return m.locked_reason
-    if m.content["waits_for"]:
-        return "Completes once it has " + " and ".join(m.content["waits_for"]) + "."
-    return None
-
-
-def _table(model: RowsModel, name: str, stretch: int) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setAccessibleName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(22)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
 
 
 class ParticipantPanel(QWidget):
@@ -106,7 +79,7 @@ class ParticipantPanel(QWidget):
                             SCALE_LABELS.get(m.progress or "", "")
                             if m.progress != "on_track" else "") if x)),
         ], self)
-        self.milestones = _table(self.milestones_model, "The participant's milestones", 0)
+        self.milestones = read_only_table(self.milestones_model, "The participant's milestones", 0)
         self.why = QLabel()
         self.why.setWordWrap(True)
         self.why.setTextFormat(Qt.TextFormat.PlainText)
@@ -119,12 +92,12 @@ class ParticipantPanel(QWidget):
              if h.from_state != h.to_state else ""),
             ("Who", lambda h: h.actor), ("Note", lambda h: h.note),
         ], self)
-        self.history = _table(self.history_model, "History of the chosen milestone", 4)
+        self.history = read_only_table(self.history_model, "History of the chosen milestone", 4)
         self.files_model = RowsModel([
             ("File", lambda f: f["name"]), ("Size", lambda f: _size(int(f["size"]))),
             ("Handed in", lambda f: _when(f["at"])), ("By", lambda f: f["by"]),
         ], self)
-        self.files = _table(self.files_model, "Files of the chosen milestone", 0)
+        self.files = read_only_table(self.files_model, "Files of the chosen milestone", 0)
         self.files.doubleClicked.connect(lambda _index: self.open_file())
         self.open_button = QPushButton("&Open")
         self.open_button.setAccessibleName("Open the chosen file")
@@ -147,7 +120,7 @@ class ParticipantPanel(QWidget):
         self.answers_model = RowsModel([
             ("Question", lambda a: a.get("question")), ("Answer", lambda a: a.get("answer")),
         ], self)
-        self.answers = _table(self.answers_model, "Survey answers", 1)
+        self.answers = read_only_table(self.answers_model, "Survey answers", 1)
         survey_page = QWidget()
         survey_layout = QVBoxLayout(survey_page)
         survey_layout.setContentsMargins(0, 0, 0, 0)
@@ -224,7 +197,7 @@ class ParticipantPanel(QWidget):
         self.detail = detail
         row = next((m for m in (self.view.milestones if self.view else [])
                     if detail and m.key == detail.milestone), None)
-        reason = _why(row) if row else None
+        reason = why_it_waits(row) if row else None
         self.why.setText(f"{row.title}: {reason}" if row and reason else "")
         self.why.setVisible(bool(reason))
         self.history_model.set_rows(detail.history if detail else [])
@@ -290,9 +263,7 @@ class ParticipantPanel(QWidget):
     def _copy_out(self, file: dict[str, Any], target: Path,
                   then: Callable[[Path], Any]) -> None:
         def job(store: Store) -> Path:
-            if store.path is None:
-                raise Refused("This store keeps no files: it has no folder on disk.")
-            return fetch(folder_for(store.path), str(file["sha256"]), str(file["name"]), target)
+            return copy_out(store, str(file["sha256"]), str(file["name"]), target)
 
         def done(path: Path | None, error: BaseException | None) -> None:
             if path is None or error is not None:

@@ -4,16 +4,12 @@ why a milestone waits. Both tables are models over one query each, read on the w
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,38 +17,15 @@ from PySide6.QtWidgets import (
 from app.models.store import Store
 from app.services.clock import utcnow
 from app.services.queries.board import ParticipantRow, participants
-from app.services.queries.person_view import MilestoneRow, PersonView, person_view
+from app.services.queries.person_view import PersonView, person_view
 from app.views.models.rows import RowsModel
+from app.views.tables import read_only_table, why_it_waits
 from app.views.worker import DbWorker
 
 STATE_LABELS = {"locked": "Locked", "open": "Open", "started": "Started",
                 "submitted": "Submitted", "complete": "Complete", "denied": "Denied",
                 "skipped": "Skipped"}
 SCALE_LABELS = {"on_track": "On track", "behind": "Behind", "stuck": "Stuck"}
-
-
-def why_it_waits(m: MilestoneRow) -> str | None:
-    if m.locked_reason:
-        return m.locked_reason
-    if m.content["waits_for"]:
-        return "Completes once it has " + " and ".join(m.content["waits_for"]) + "."
-    return None
-
-
-def _table(model: Any, name: str, stretch: int) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setAccessibleName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
 
 
 class PeoplePanel(QWidget):
@@ -76,7 +49,7 @@ class PeoplePanel(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.setAccessibleName("Filter participants")
         self.filter.textChanged.connect(lambda text: self.proxy.setFilterFixedString(text))
-        self.people = _table(self.proxy, "Participants", 0)
+        self.people = read_only_table(self.proxy, "Participants", 0)
         self.people.setSortingEnabled(True)
         self.people.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.people.selectionModel().currentRowChanged.connect(self._chosen)
@@ -89,7 +62,7 @@ class PeoplePanel(QWidget):
             ("Progress", lambda m: SCALE_LABELS.get(m.progress or "")),
             ("Why it waits", why_it_waits),
         ], self)
-        self.milestones = _table(self.milestone_model, "Milestones of the participant", 4)
+        self.milestones = read_only_table(self.milestone_model, "Milestones of the participant", 4)
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)

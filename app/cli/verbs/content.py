@@ -11,11 +11,10 @@ from app.cli.context import Context, Failure
 from app.cli.registry import acting, verb
 from app.cli.verbs.acting import report
 from app.services import commands as c
-from app.services.attachments import fetch, folder_for
 from app.services.errors import Refused
 from app.services.queries.content_view import attachment_named
 from app.services.queries.survey_results import survey_results
-from app.services.uploads import hand_in
+from app.services.uploads import copy_out, hand_in
 
 
 def _answers(values: list[str] | None) -> tuple[tuple[str, str], ...]:
@@ -135,10 +134,8 @@ def file(args: argparse.Namespace, ctx: Context) -> int:
             found = attachment_named(session, args.person, args.milestone, args.name)
         except Refused as refused:
             raise Failure(str(refused)) from None
-    if ctx.store.path is None:
-        raise Failure("This store keeps no files.")
     try:
-        written = fetch(folder_for(ctx.store.path), found.sha256, found.name, Path(args.out))
+        written = copy_out(ctx.store, found.sha256, found.name, Path(args.out))
     except Refused as refused:
         raise Failure(str(refused)) from None
     except OSError as exc:
