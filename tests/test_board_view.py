@@ -7,16 +7,13 @@ Each test sets up a real store through the command line, opens the board on it w
 app's serial DbWorker and a fixed clock, drives it and reads back what the user sees and
 what the store says.
 
-To look at it: `WAYPOINT_PREVIEW=1 pytest tests/test_board_view.py -k preview` saves
-/tmp/board_view-board.png and /tmp/board_view-grid.png on demo S data.
+To look at it on demo data: `make screenshots` (resources/screenshots/02-board.png).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -429,21 +426,6 @@ def test_the_participant_panel_shows_a_milestones_history(wp, board_on, qtbot, q
     for model in (panel.milestones_model, panel.history_model, panel.files_model,
                   panel.answers_model):
         qtmodeltester.check(model)
-
-
-# -- a look at it -------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(not os.environ.get("WAYPOINT_PREVIEW"), reason="WAYPOINT_PREVIEW=1 to save")
-def test_preview_on_demo_data(wp, board_on, qtbot):
-    wp.json("demo", "--size", "S")
-    view = board_on("onboarding")
-    view.select_card(view.model.people[0].external_id, view.model.milestones[9].key)
-    qtbot.wait(400)
-    view.grab().save(str(Path("/tmp/board_view-board.png")))
-    view.set_mode("grid")
-    qtbot.wait(200)
-    view.grab().save(str(Path("/tmp/board_view-grid.png")))
 
 
 # -- the board's query --------------------------------------------------------------------
