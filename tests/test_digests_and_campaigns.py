@@ -393,3 +393,10 @@ def test_a_participant_without_an_email_is_skipped_with_one_alert(wp: Waypoint) 
     assert alert["person"] == "s4"
     assert "no email address" in alert["message"]
     assert mails(wp, "campaign") == []
+
+
+def test_a_campaign_step_more_than_two_weeks_overdue_is_not_sent_late(wp: Waypoint) -> None:
+    setup(wp)
+    act(wp, "complete", "s1", "welcome-call", "2026-09-01T10:00")
+    tick(wp, "2026-09-17T09:00")  # the first tick since: both steps' days are gone by
+    assert [m["subject"] for m in mails(wp, "campaign")] == ["How is it going, Sam Student?"]

@@ -7,9 +7,11 @@ is never selected again, so it sends nothing more.
 
 Each mail's dedupe key names the run and the step (`campaign:<run>:<step>`): the scan selects
 only the due steps without a mail, so a second tick sends nothing and a tick after a week
-closed sends each due step once. A step that cannot go — its template is missing or cannot
-render, or the participant has no email address — raises one `action_failed` staff alert and
-is tried again at later ticks (it goes once the cause is fixed); it never fails the tick.
+closed sends each due step once. A step more than two weeks overdue (a first tick on an old
+store, a laptop closed for a month) is not sent late: a stale drip mail helps nobody. A step
+that cannot go (its template is missing or cannot render, or the participant has no email
+address) raises one `action_failed` staff alert and is tried again at later ticks (it goes
+once the cause is fixed); it never fails the tick.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from app.models import (
 from app.services import mail
 from app.services.programs.fields import parse_days
 from app.services.scheduler.alerts import local_midnight
-from app.services.scheduler.scans import scan
+from app.services.scheduler.scans import LOOK_BACK_DAYS, scan
 from app.services.work import Work
 
 CHUNK = 5000  # keys per IN list
@@ -125,6 +127,8 @@ def _due_steps(work: Work, today: date) -> list[DueStep]:
             # due once the run's local start day + after <= today: started before the local
             # midnight that begins the day after (today - after)
             before: datetime = local_midnight(today - timedelta(days=after_days(step) - 1), work)
+            since = local_midnight(today - timedelta(days=after_days(step) + LOOK_BACK_DAYS),
+                                   work)
             key = _key(index)
             selects.append(
                 select(key.label("key"), CampaignRun.person_id,
@@ -134,7 +138,7 @@ def _due_steps(work: Work, today: date) -> list[DueStep]:
                        literal(str(step.get("template") or ""), String).label("template"),
                        CampaignRun.started_at)
                 .where(CampaignRun.campaign_id == campaign.id, CampaignRun.stopped_at.is_(None),
-                       CampaignRun.started_at < before,
+                       CampaignRun.started_at < before, CampaignRun.started_at >= since,
                        ~exists().where(OutboxMessage.dedupe_key == key)))
     found: list[DueStep] = []
     for start in range(0, len(selects), COMPOUND):

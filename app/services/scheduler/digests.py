@@ -53,10 +53,9 @@ from app.services.clock import local_date
 from app.services.programs.spec import ApprovalSpec, LevelSpec
 from app.services.rules.approvals import approval_spec, current_level
 from app.services.scheduler.alerts import local_midnight
-from app.services.scheduler.scans import scan
+from app.services.scheduler.scans import LOOK_BACK_DAYS, scan
 from app.services.work import Work
 
-LOOK_BACK_DAYS = 14  # a first tick on an old store digests at most the last two weeks
 CHUNK = 5000  # keys per IN list
 
 

@@ -12,6 +12,9 @@ from datetime import date
 from app.services.work import Work
 
 Scan = Callable[[Work, date], None]
+# How far back a tick catches up on day-keyed mail (digests, campaign steps): a week closed is
+# caught up, a first tick on an old store does not flood anyone with stale mail.
+LOOK_BACK_DAYS = 14
 SCANS: list[tuple[int, str, Scan]] = []
 
 
