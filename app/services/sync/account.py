@@ -81,3 +81,14 @@ def save_token(store: Store, url: str, email: str, token: str) -> secrets.Saved:
 
 def load_token(store: Store, url: str, email: str) -> str | None:
     return secrets.load_secret(KEYRING_SERVICE, _account(url, email), secrets_file(store))
+
+
+def token_location(store: Store, url: str, email: str) -> str | None:
+    """"keyring", "file" or None: whether this store still has a sign-in, and where."""
+    return secrets.secret_location(KEYRING_SERVICE, _account(url, email), secrets_file(store))
+
+
+def forget_token(store: Store, url: str, email: str) -> None:
+    """Sign out: the token goes from the keyring and the file; the server and account stay
+    in the store, so signing in again only asks for the password."""
+    secrets.forget_secret(KEYRING_SERVICE, _account(url, email), secrets_file(store))

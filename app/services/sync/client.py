@@ -48,6 +48,16 @@ class SyncError(Exception):
         self.report = report
 
 
+class Unreachable(SyncError):
+    """The server could not be reached at all (no network, the server down): the app says
+    "offline" and tries again later, nothing is lost."""
+
+
+class SignInNeeded(SyncError):
+    """This store has no usable sign-in (never signed in, the token gone or expired): the
+    app asks for the password again."""
+
+
 def server_url(text: str) -> str:
     """An http(s) URL without the trailing slash: the form the store keeps."""
     url = text.strip().rstrip("/")
@@ -72,8 +82,8 @@ def _post(http: httpx.Client, url: str, body: dict[str, Any],
     try:
         return http.post(url, json=body, headers=headers)
     except httpx.HTTPError as exc:
-        raise SyncError(f"The server at {url.rsplit('/v1/', 1)[0]} could not be reached "
-                        f"({exc.__class__.__name__}: {exc}).") from exc
+        raise Unreachable(f"The server at {url.rsplit('/v1/', 1)[0]} could not be reached "
+                          f"({exc.__class__.__name__}: {exc}).") from exc
 
 
 # --- login ------------------------------------------------------------------------------------
@@ -129,12 +139,12 @@ def _connected(store: Store) -> tuple[Connection, str]:
     with store.session() as session:
         found = connection(session)
     if found is None:
-        raise SyncError("This store is not signed in to a sync server: run "
-                        "`waypoint login URL --user EMAIL` first.")
+        raise SignInNeeded("This store is not signed in to a sync server: run "
+                           "`waypoint login URL --user EMAIL` first.")
     token = load_token(store, found.url, found.email)
     if token is None:
-        raise SyncError(f"No sign-in is kept for {found.email} at {found.url}: run "
-                        f"`waypoint login {found.url} --user {found.email}` again.")
+        raise SignInNeeded(f"No sign-in is kept for {found.email} at {found.url}: run "
+                           f"`waypoint login {found.url} --user {found.email}` again.")
     return found, token
 
 
@@ -181,8 +191,8 @@ def _push(client: httpx.Client, store: Store, conn: Connection, token: str,
     request = {"protocol": PROTOCOL, "client_id": conn.client_id, "commands": commands}
     response = _post(client, f"{conn.url}/v1/push", request, token)
     if response.status_code == 401:
-        raise SyncError(f"The server no longer accepts this store's sign-in (it lasts 12 "
-                        f"hours): run `waypoint login {conn.url} --user {conn.email}` again.")
+        raise SignInNeeded(f"The server no longer accepts this store's sign-in (it lasts 12 "
+                           f"hours): run `waypoint login {conn.url} --user {conn.email}` again.")
     if response.status_code not in (200, 409):
         raise SyncError(f"The server answered {response.status_code}: {_detail(response)}")
     results = _results(response.json())
