@@ -181,3 +181,21 @@ def test_the_same_seed_gives_the_same_participants(store, sql, tmp_path: Path) -
     demo(tmp_path / "other.sqlite3", "--seed", "8")
     assert people(tmp_path / "again.sqlite3") == people(store[0])
     assert people(tmp_path / "other.sqlite3") != people(store[0])
+
+
+def test_the_demo_sessions_have_rosters_and_who_completed_a_past_one_attended_it(
+        store, sql) -> None:
+    db, _ = store
+    code, out, _ = run("--db", str(db), "--json", "sessions")
+    assert code == 0
+    listed = json.loads(out)["sessions"]
+    assert sum(s["counts"]["registered"] for s in listed) > 0
+    # attended a session that is over ⇔ its milestone is complete; the rest are no-shows
+    wrong = count(sql, """
+        SELECT count(*) FROM registrations AS r
+        JOIN sessions AS s ON s.id = r.session_id
+        JOIN progress AS p ON p.person_id = r.person_id AND p.milestone_id = s.milestone_id
+        LEFT JOIN attendance AS a ON a.session_id = r.session_id AND a.person_id = r.person_id
+        WHERE r.status = 'registered' AND s."end" < (SELECT max(at) FROM operations)
+          AND (a.id IS NULL) = (p.state = 'complete')""")
+    assert wrong == 0

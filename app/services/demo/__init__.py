@@ -22,6 +22,7 @@ from app.services.demo.definitions import apply_programs
 from app.services.demo.plans import load
 from app.services.demo.population import Population, Setting
 from app.services.demo.profiles import PROFILES
+from app.services.demo.rosters import add_rosters
 from app.services.demo.sizes import SIZES
 from app.services.demo.timeline import Calendar, seconds
 from app.services.errors import Refused
@@ -78,6 +79,7 @@ def generate_demo(command: GenerateDemo, work: Work) -> None:
     layouts = load(session, PROFILES, work.actor.label)
     with indexes_deferred(connection, DEFERRED_INDEXES):
         totals = Population(connection, setting).run(layouts, size.participants)
+    rosters = add_rosters(connection, command.seed, command.at, program_zone(session))
     work.record("people", {
         "kind": "demo", "size": size.name, "seed": command.seed,
         "participants": totals.get("people", 0),
@@ -85,6 +87,7 @@ def generate_demo(command: GenerateDemo, work: Work) -> None:
         "milestones": session.scalar(select(func.count()).select_from(Milestone)),
         "progress": totals.get("progress", 0), "events": totals.get("events", 0),
         "mails": totals.get("mails", 0), "alerts": totals.get("alerts", 0),
+        "registrations": rosters["registrations"], "attendance": rosters["attendance"],
     })
-    for flag in ("cohorts", "progress", "campaigns", "outbox", "alerts"):
+    for flag in ("cohorts", "progress", "campaigns", "outbox", "alerts", "sessions"):
         work.record(flag)
