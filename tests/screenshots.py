@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="waypoint-shots-"))
@@ -51,6 +52,17 @@ def grab(widget: QWidget, path: Path) -> None:
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
+def show_a_roster(view: Any) -> None:
+    """The attendance view opens on the next session, which may have nobody registered yet:
+    show the soonest one with a roster instead."""
+    model = view.sessions_model
+    for row in range(model.rowCount()):
+        line = model.session_at(row)
+        if line is not None and line.registered:
+            view.sessions.setCurrentIndex(model.index(row))
+            return
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.screenshots")
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
@@ -76,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     for number in range(window.tabs.count()):
         window.tabs.setCurrentIndex(number)
         settle(app, idle)
+        if window.tabs.widget(number) is window.attendance:
+            show_a_roster(window.attendance)
+            settle(app, idle)
         name = window.tabs.tabText(number).replace("&", "").split(" (")[0].lower()
         grab(window, args.out / f"{number + 1:02d}-{name}.png")
     window.open_inbox_window()
