@@ -250,3 +250,14 @@ def test_the_program_view_lists_the_definitions_to_edit(wp, qtbot):
     titles = {model.index(r, c).data() for r in range(model.rowCount())
               for c in range(model.columnCount())}
     assert {"Welcome call", "Academic plan"} <= titles
+
+
+def test_completing_what_was_past_due_clears_the_cohort_badge_soon_after(wp, qtbot):
+    wp.apply(PROGRAM.replace('title = "Welcome call"\n',
+                             'title = "Welcome call"\ndue = { date = "2026-01-15" }\n'))
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    window = window_on(wp, qtbot)
+    assert window.tree.text_of((0, 0), 2) == "⚠ 1"
+    window.on_changed(wp_result(wp, "complete", "p1", "welcome"))
+    assert window.tree.text_of((0, 0), 2) == "⚠ 1"  # counted again a little later, once
+    qtbot.waitUntil(lambda: window.tree.text_of((0, 0), 2) == "", timeout=15_000)

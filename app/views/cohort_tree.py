@@ -2,7 +2,9 @@
 at risk (something past due), with a filter box that keeps a match's parents in view.
 
 The tree comes first and the at-risk badges after, in a second job: the counts need a pass
-over every progress, and the coordinator should not wait for them to pick a cohort.
+over every progress, and the coordinator should not wait for them to pick a cohort. A change
+to progress only re-counts the badges, and at most once every few seconds however many
+decisions come in (on the large store the pass takes seconds of the one worker's time).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
@@ -19,6 +21,7 @@ from app.services.clock import utcnow
 from app.services.queries.board import CohortRow, at_risk_by_cohort, cohort_tree, subtree
 from app.views.worker import DbWorker
 
+BADGES_AFTER_MS = 5000  # progress changes gathered before the badges are counted again
 ID_ROLE = Qt.ItemDataRole.UserRole
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -50,6 +53,10 @@ class CohortTreePanel(QWidget):
         for column in (1, 2):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.view.selectionModel().currentChanged.connect(self._current)
+        self._badges_soon = QTimer(self)
+        self._badges_soon.setSingleShot(True)
+        self._badges_soon.setInterval(BADGES_AFTER_MS)
+        self._badges_soon.timeout.connect(self._count_badges)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter)
@@ -85,6 +92,15 @@ class CohortTreePanel(QWidget):
             items[row.id] = name
         self.view.expandAll()
         self.select(chosen if chosen in items else (rows[0].id if rows else None))
+        self._count_badges()
+
+    def refresh_badges(self) -> None:
+        """Progress changed: count the at-risk badges again, a little later, once."""
+        if not self._badges_soon.isActive():
+            self._badges_soon.start()
+
+    def _count_badges(self) -> None:
+        self._badges_soon.stop()
         self.worker.submit(lambda store: _risk(store), self._badges)
 
     def _badges(self, counts: dict[uuid.UUID, int] | None, error: BaseException | None) -> None:

@@ -65,6 +65,7 @@ ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "waypoint.s
 # Flags a command's result carries (Work.record) → what to read again.
 PEOPLE_FLAGS = {"progress", "membership", "person", "people", "sessions", "signatures",
                 "content", "approvals", "definitions", "steps"}
+TREE_FLAGS = {"people", "cohorts", "definitions"}  # members or cohorts themselves changed
 
 
 class MainWindow(QMainWindow):
@@ -294,8 +295,11 @@ class MainWindow(QMainWindow):
         """Read again only what the change touched."""
         flags = set(result.flags)
         concerns_people = bool(flags & PEOPLE_FLAGS) or not flags
-        if concerns_people:
+        if flags & TREE_FLAGS or not flags:
             self.tree.refresh()
+        elif concerns_people:
+            self.tree.refresh_badges()
+        if concerns_people:
             self.people.refresh()
         for number in range(self.tabs.count()):
             view = self.tabs.widget(number)
