@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import func, select
 
-from app.models import Person
+from app.models import OutboxMessage, Person
 from app.models.store import Store, open_store
 from app.services.activity_files import with_activity_files, write_activity_files
 from app.services.clock import utcnow
@@ -487,8 +487,6 @@ class MainWindow(QMainWindow):
 
 
 def _mail_waiting(store: Store) -> int:
-    from app.models import OutboxMessage
-
     with store.session() as session:
         return session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.status == "queued")) or 0

@@ -18,14 +18,10 @@ from app.models.store import Store
 from app.services.clock import utcnow
 from app.services.queries.board import ParticipantRow, participants
 from app.services.queries.person_view import PersonView, person_view
+from app.views.models.board import SCALE_LABELS, STATE_LABELS
 from app.views.models.rows import RowsModel
 from app.views.tables import read_only_table, why_it_waits
 from app.views.worker import DbWorker
-
-STATE_LABELS = {"locked": "Locked", "open": "Open", "started": "Started",
-                "submitted": "Submitted", "complete": "Complete", "denied": "Denied",
-                "skipped": "Skipped"}
-SCALE_LABELS = {"on_track": "On track", "behind": "Behind", "stuck": "Stuck"}
 
 
 class PeoplePanel(QWidget):

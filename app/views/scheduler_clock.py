@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.services.clock import utcnow
 from app.services.commands import Tick
 from app.services.delivery import SendReport, send_outbox
+from app.services.scheduler.tick import summary
 from app.services.write import execute
 from app.views.worker import DbWorker
 
@@ -60,11 +61,7 @@ class SchedulerClock(QObject):
             self.status_changed.emit(f"Scheduler: failed ({error or result.error})")
             return
         self.last = at
-        counts: dict[str, int] = {}
-        for change in result.changes:
-            kind = change.get("alert", change.get("kind"))
-            counts[str(kind)] = counts.get(str(kind), 0) + int(change.get("count", 1))
-        did = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()))
+        did = summary(result.changes)
         self.status_changed.emit(f"Scheduler: ran {at.astimezone():%H:%M}"
                                  + (f" ({did})" if did else ""))
         if result.changes:

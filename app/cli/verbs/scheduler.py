@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 
 from app.cli.context import Context
 from app.cli.registry import verb
 from app.services import commands as c
+from app.services.scheduler.tick import summary
 
 
 def _tick_args(parser: argparse.ArgumentParser) -> None:
@@ -20,13 +20,7 @@ def _tick_args(parser: argparse.ArgumentParser) -> None:
       _tick_args)
 def tick(args: argparse.Namespace, ctx: Context) -> int:
     result = ctx.run(c.Tick(at=ctx.time(args.now or args.at), by=args.by))
-    counts: Counter[str] = Counter()
-    for change in result.changes:
-        kind = change.get("kind")
-        label = f"{change['alert'].replace('_', ' ')} alert" if kind == "alert" else str(kind)
-        counts[label] += int(change.get("count", 1))
-    text = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(counts.items()))
-    ctx.emit({"ok": True, "changes": result.changes}, text or "Nothing was due.")
+    ctx.emit({"ok": True, "changes": result.changes}, summary(result.changes) or "Nothing was due.")
     return 0
 
 
