@@ -26,7 +26,7 @@ from sqlalchemy import func, select, text, update
 from sync_fixtures import PASSWORD, MemoryKeyring, Postgres, Service, run_with_stdin, serve_app
 
 from app.models import Operation, Person, Push, Staff, StaffRole, Token
-from app.models.store import open_store
+from app.models.store import head_revision, open_store
 from app.server.database import open_server_store
 from app.services import commands as c
 from app.services.programs.parse import parse_program
@@ -191,8 +191,9 @@ def test_a_clients_commands_pushed_in_order_are_replayed_with_the_servers_own_ch
     staff_accounts(service, admin)
     report = signed_in(admin, service, ADMIN).json("sync")
     # init's profile and the sign-in are local to the laptop: program and people travel
-    assert report == {"pushed": 2, "accepted": 2, "refused": 0, "pulled": 0, "conflicts": 0,
-                      "waiting": 0, "pull": "not available yet"}
+    pulled = report.pop("pulled")
+    assert report == {"pushed": 2, "accepted": 2, "refused": 0, "conflicts": 0, "waiting": 0}
+    assert pulled > 0  # the server's rows come back: the program, the people, the staff
     assert service.state("p1", "aid") == "open"
 
     # Avery is an admin of their own laptop's store, an advisor on the server
@@ -211,6 +212,7 @@ def test_a_clients_commands_pushed_in_order_are_replayed_with_the_servers_own_ch
     assert "lee@example.edu (role finance) or an admin may approve it" in reason
     assert refused["ApproveProgress"]["at"].startswith("2026-09-01T10:00")
     assert service.state("p1", "aid") == "submitted"  # the submission counted, not the approval
+    assert avery.state("p1", "aid") == "submitted"  # and Avery's laptop shows it so again
 
     # Lee may approve: the same intent from Lee's laptop is accepted
     lee = laptop(LEE)
@@ -492,7 +494,8 @@ def test_serve_migrates_the_database_then_runs_the_service(
         assert "/v1/push" in {route.path for route in seen["app"].routes}
         store = open_server_store(url)
         with store.session() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
+            revision = session.scalar(text("SELECT version_num FROM alembic_version"))
+            assert revision == head_revision()
         store.close()
     finally:
         postgres.drop(name)

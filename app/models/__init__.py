@@ -24,7 +24,7 @@ from app.models.session import (
     ScheduledSession,
     Signature,
 )
-from app.models.sync import Account, Push, Token
+from app.models.sync import Account, Capture, Change, Incoming, Push, Token, Touched
 
 __all__ = [
     "DONE_STATES",
@@ -37,12 +37,15 @@ __all__ = [
     "Attendance",
     "Base",
     "Campaign",
+    "Capture",
+    "Change",
     "CampaignRun",
     "Cohort",
     "CohortStaff",
     "Delegation",
     "Gate",
     "GateReview",
+    "Incoming",
     "Membership",
     "Milestone",
     "MilestoneCohort",
@@ -67,4 +70,5 @@ __all__ = [
     "SurveyResponse",
     "Template",
     "Token",
+    "Touched",
 ]

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -66,3 +66,57 @@ class Push(Base):
     acted_at: Mapped[datetime]
     received_at: Mapped[datetime]
     server_seq: Mapped[int | None]
+
+
+class Change(Base):
+    """The server's change feed: one entry per row written by a replayed command (kept by
+    PostgreSQL triggers, so set-based writes are seen as well as the ORM's), numbered in the
+    server's one order. A client pulls the entries after its cursor and gets each row as it
+    is now, or a tombstone where it is gone. Superseded entries are compacted away, and
+    tombstones dropped after the retention period (a client behind that resets)."""
+
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_row", "tbl", "pk"),)
+
+    server_seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    tbl: Mapped[str] = mapped_column(String(40))
+    pk: Mapped[str] = mapped_column(Text)  # the primary key as a JSON array
+    deleted: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Touched(Base):
+    """A laptop's record of the rows its own commands wrote since the last pull, with each
+    row as it was before (None: the command created it). Pulling puts these rows back first,
+    so the server's version lands on the state the server knows, then replays the commands
+    still waiting on top: what a user did is never overwritten by an older copy of itself."""
+
+    __tablename__ = "sync_touched"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    op: Mapped[str] = mapped_column(String(36), index=True)
+    tbl: Mapped[str] = mapped_column(String(40))
+    pk: Mapped[str] = mapped_column(Text)
+    before: Mapped[str | None] = mapped_column(Text)
+
+
+class Capture(Base):
+    """The operation a laptop's triggers attribute writes to, while a command runs (a row
+    only inside the command's own transaction)."""
+
+    __tablename__ = "sync_capture"
+
+    op: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class Incoming(Base):
+    """Pulled rows waiting to be applied: a pull downloads page by page (each committed, so an
+    interrupted pull resumes), then applies them all in one transaction."""
+
+    __tablename__ = "sync_incoming"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    tbl: Mapped[str] = mapped_column(String(40))
+    pk: Mapped[str] = mapped_column(Text)
+    row: Mapped[dict[str, Any] | None]

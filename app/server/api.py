@@ -8,7 +8,10 @@ so any number of instances can serve one database.
 run time, and they name dependencies local to `create_app`.)
 """
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,14 +19,17 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.models.store import Store
-from app.server import auth, replay, schemas
+from app.server import auth, feed, replay, schemas
 from app.services.clock import utcnow
 from app.services.sync.protocol import PROTOCOL
 
 MAX_BODY = 32 << 20  # bytes; a client sends at most ~4 MB at a time
+COMPACT_EVERY = 6 * 3600  # seconds between compactions of the change feed
+log = logging.getLogger(__name__)
 _MAX_TOKEN = 200
 
 
@@ -64,9 +70,29 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow,
                max_body: int = MAX_BODY) -> FastAPI:
     """The service over an open (migrated) store. `clock` is the server's time: when it
     received a command, and whether a token has expired."""
-    app = FastAPI(title="Waypoint sync", version=str(PROTOCOL),
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """Compact the change feed at start and every few hours (any instance may: the
+        compaction takes the replay lock)."""
+
+        async def compacting() -> None:
+            while True:
+                try:
+                    await run_in_threadpool(feed.compact, store.engine, clock())
+                except (OperationalError, InterfaceError):
+                    log.warning("the change feed could not be compacted; trying again later")
+                await asyncio.sleep(COMPACT_EVERY)
+
+        task = asyncio.create_task(compacting())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    app = FastAPI(title="Waypoint sync", version=str(PROTOCOL), lifespan=lifespan,
                   description="Push a store's commands; the server replays each through "
-                              "the same rules, with its own permission checks.")
+                              "the same rules, with its own permission checks. Pull the "
+                              "rows changed since a cursor, as far as the account may see.")
     app.add_middleware(BodyLimit, limit=max_body)
     bearer = HTTPBearer(auto_error=False)
     unauthorized = HTTPException(status_code=401, detail="Sign in first: a valid token is "
@@ -130,5 +156,18 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow,
             last = replay.acknowledged(session, client_id)
         return schemas.Status(client_id=client_id, email=email, acknowledged=last,
                               protocol=PROTOCOL)
+
+    @app.post("/v1/pull", response_model=schemas.PullResponse, responses={
+        401: {"description": "no valid token"},
+        403: {"description": "the client belongs to another account"}})
+    def pull(body: schemas.PullRequest, email: Annotated[str, Depends(signed_in)]) -> Any:
+        with store.session() as session, session.begin():
+            page = feed.pull(session, email, body.client_id, body.cursor,
+                             fates_from=body.fates_from, limit=body.limit)
+        return schemas.PullResponse(
+            rows=[schemas.PulledRow(table=t, key=k, row=r) for t, k, r in page.rows],
+            cursor=page.cursor, more=page.more, acknowledged=page.acknowledged,
+            fates=[schemas.Fate(seq=s, status=f, reason=r) for s, f, r in page.fates],
+            reset=page.reset)
 
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.models.store import Store, open_store
+from app.server import feed
 
 _DRIVER = "postgresql+psycopg://"
 
@@ -22,5 +23,8 @@ def is_postgresql(url: str) -> bool:
 
 
 def open_server_store(url: str) -> Store:
-    """Open (and migrate to the current revision) the server's database."""
-    return open_store(database_url(url))
+    """Open (and migrate to the current revision) the server's database, with the change
+    feed's triggers in place."""
+    store = open_store(database_url(url))
+    feed.install(store.engine)
+    return store

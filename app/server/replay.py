@@ -37,6 +37,7 @@ from app.services.sync.protocol import (
     PushRequest,
     PushResponse,
     PushResult,
+    decode_base,
     decode_command,
 )
 from app.services.write import execute_in
@@ -134,11 +135,12 @@ def _apply(session: OrmSession, email: str, client_id: str, command: PushedComma
     try:
         decoded = decode_command(command.name, command.args, at=command.at,
                                  op_id=command.op_id, by=email)
+        expected = decode_base(command.base)
     except Malformed as malformed:
         return REFUSED, str(malformed), None
     try:
         with savepoint(session):
-            execute_in(session, decoded)
+            execute_in(session, decoded, expected=expected)
             op = session.scalar(select(Operation).where(Operation.id == command.op_id))
             assert op is not None
             op.client_id, op.sync_state = client_id, ACCEPTED

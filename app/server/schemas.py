@@ -11,18 +11,54 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from app.services.sync import protocol as wire
 
 MAX_COMMANDS = 1000  # per push; the client sends 100
 MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer
+MAX_CURSOR = 2**63 - 1  # the feed's numbers are 64-bit
+MAX_PAGE = 2000  # feed entries per page
 
 Email = Annotated[str, Field(min_length=3, max_length=254)]
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        if not storable(value):
+            raise ValueError("Text may not contain a NUL character or an unpaired surrogate.")
+        return value
+
+
+def storable(value: Any) -> bool:
+    """Whether every text in a decoded JSON value, keys included, is one PostgreSQL can store
+    (no NUL character; encodable as UTF-8, so no unpaired surrogate, which JSON allows): the
+    database would refuse it with an error, a 500. Walked without recursion: the nesting is
+    the sender's choice."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not item.isascii() and not _encodes(item):
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class TokenRequest(_Body):
@@ -79,4 +115,35 @@ class Status(BaseModel):
     email: str
     acknowledged: int
     protocol: int
-    pull: bool = False  # the change feed is not served yet
+    pull: bool = True
+
+
+class PullRequest(_Body):
+    protocol: Annotated[int, Field(ge=1, le=wire.PROTOCOL)] = wire.PROTOCOL
+    client_id: Annotated[str, Field(min_length=1, max_length=64)]
+    cursor: Annotated[int, Field(ge=0, le=MAX_CURSOR)] = 0
+    fates_from: Annotated[int | None, Field(ge=1, le=MAX_SEQ)] = None
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = MAX_PAGE
+
+
+class PulledRow(BaseModel):
+    """A row as it is now (`row`), or a tombstone (`row` null): the row is gone."""
+
+    table: str
+    key: str
+    row: dict[str, Any] | None
+
+
+class Fate(BaseModel):
+    seq: int
+    status: str
+    reason: str | None = None
+
+
+class PullResponse(BaseModel):
+    rows: list[PulledRow]
+    cursor: int
+    more: bool
+    acknowledged: int
+    fates: list[Fate]
+    reset: bool

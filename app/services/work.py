@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.models import Person, Staff
 from app.services.clock import local_date
+from app.services.errors import Refused
 from app.services.settings import program_zone
 
 
@@ -52,11 +53,26 @@ class Work:
     changes: list[dict[str, Any]] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
     pending: deque[Any] = field(default_factory=deque)
+    base: dict[str, int] = field(default_factory=dict)
+    expected: dict[str, int] = field(default_factory=dict)
     _counter: int = 0
 
     def new_id(self) -> uuid.UUID:
         self._counter += 1
         return uuid.uuid5(self.op_id, str(self._counter))
+
+    def saw(self, kind: str, row_id: uuid.UUID, version: int, what: str) -> None:
+        """The user decided on this row as it was at `version` (the command's base). Replayed
+        where the row has moved on since (another laptop's change reached the server first),
+        the command is refused: a decision on something other than what the user saw is not
+        silently applied."""
+        key = f"{kind}:{row_id}"
+        self.base.setdefault(key, version)
+        seen = self.expected.get(key)
+        if seen is not None and seen != version:
+            raise Refused(f"{what} changed since {self.actor.label} saw it (someone else "
+                          "acted on it first); nothing was done. Look at it again as it is "
+                          "now.")
 
     def emit(self, event: Any) -> None:
         """Queue a domain event; execute() runs the rules it sets off after the handler."""

@@ -107,21 +107,30 @@ def _log(work: Work, command: Command) -> None:
             actor=work.actor.label,
             at=command.at,
             changes=plain(work.changes[:1000]),
+            base=work.base,
         )
     )
 
 
-def execute_in(session: OrmSession, command: Command, *, dry_run: bool = False) -> Result:
-    """Run a command in an open session; the caller owns the transaction."""
+def execute_in(session: OrmSession, command: Command, *, dry_run: bool = False,
+               expected: dict[str, int] | None = None, log: bool = True) -> Result:
+    """Run a command in an open session; the caller owns the transaction. `expected`: the
+    row versions the user saw (a replayed command's base), checked where the rules read
+    them. `log=False` replays an operation already in the log (a pull's waiting commands)."""
+    from app.services.sync import capture
+
     handler = HANDLERS.get(type(command))
     if handler is None:
         raise TypeError(f"no handler for {type(command).__name__}")
     work = Work(session=session, op_id=command.op_id, at=command.at,
-                actor=resolve_actor(session, command.by))
+                actor=resolve_actor(session, command.by), expected=dict(expected or {}))
+    capturing = not dry_run and capture.begin(session, command)
     handler(command, work)
     run_rules(work)
-    if not dry_run:
+    if not dry_run and log:
         _log(work, command)
+    if capturing:
+        capture.end(session)
     session.flush()
     return Result(ok=True, changes=work.changes, flags=frozenset(work.flags),
                   op_id=command.op_id, dry_run=dry_run)

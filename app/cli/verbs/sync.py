@@ -152,19 +152,21 @@ def login(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _sync_text(report: Any, note: str) -> str:
+def _sync_text(report: Any) -> str:
     if report.pushed:
         text = f"Pushed {_plural(report.pushed, 'command')}: {report.accepted} accepted"
         text += f", {report.refused} refused." if report.refused else "."
     else:
-        text = "Nothing waits to be pushed."
+        text = "Nothing waited to be pushed."
+    text += (f" Pulled {_plural(report.pulled, 'change')} from the server." if report.pulled
+             else " Nothing new on the server.")
     if report.conflicts:
         text += (f" {_plural(report.conflicts, 'command')} the server refused "
                  "wait in `waypoint conflicts`.")
-    return f"{text}\n{note}"
+    return text
 
 
-@verb("sync", "push this store's pending commands to the sync server")
+@verb("sync", "push this store's pending commands to the sync server, then pull")
 def sync(args: argparse.Namespace, ctx: Context) -> int:
     from app.services.sync import client
 
@@ -172,9 +174,9 @@ def sync(args: argparse.Namespace, ctx: Context) -> int:
         report = client.sync(ctx.store)
     except client.SyncError as error:
         if error.report is not None and error.report.pushed:
-            print(f"waypoint: {_sync_text(error.report, '').strip()}", file=sys.stderr)
+            print(f"waypoint: {_sync_text(error.report)}", file=sys.stderr)
         raise Failure(error.message) from error
-    ctx.emit(report.as_dict(), _sync_text(report, client.PULL_NOTE))
+    ctx.emit(report.as_dict(), _sync_text(report))
     return 0
 
 

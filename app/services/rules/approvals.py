@@ -187,6 +187,8 @@ class _Review:
     def __init__(self, command: ApproveProgress | DenyProgress, work: Work, doing: str) -> None:
         self.work = work
         self.person, self.milestone, self.progress = target(command, work)
+        work.saw("progress", self.progress.id, self.progress.version,
+                 f"'{self.milestone.title}' for {self.person.name}")
         if self.progress.state != "submitted":
             raise Refused(f"'{self.milestone.title}' is not waiting for approval for "
                           f"{self.person.name}: it is {self.progress.state}.")

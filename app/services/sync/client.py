@@ -1,16 +1,17 @@
-"""The sync client: sign a store in to the service, push its pending commands.
+"""The sync client: sign a store in to the service; sync = push the waiting commands, then
+pull what changed on the server.
 
-Pushing is safe to repeat at any point: the operations keep their sequence numbers until the
-server's answer is recorded, and the server answers a repeat with the fate it recorded the
-first time. So a request that never arrived, or an answer that was lost after the server
-committed, is mended by running `sync` again.
-
-Pulling other clients' changes (the change feed) is the next slice: `sync` says so.
+Both halves are safe to repeat at any point: the operations keep their sequence numbers until
+the server's answer is recorded, and the server answers a repeat with the fate it recorded
+the first time; a pull resumes from the last page it kept, and lands everything in one
+transaction. So a request that never arrived, an answer lost after the server committed, or
+a laptop closed mid-pull is mended by running `sync` again.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ import httpx
 
 from app.models.store import Store
 from app.services import secrets
-from app.services.sync import outbox
+from app.services.sync import capture, outbox, pull
 from app.services.sync.account import (
     Connection,
     ConnectServer,
@@ -34,8 +35,6 @@ from app.services.write import execute, plain
 TIMEOUT = 30.0
 BATCH = 100  # commands per request
 BATCH_BYTES = 4 << 20  # well under the server's limit on a request's body
-PULL_NOTE = ("Pulling other people's changes from the server is not available yet: this store "
-             "sends its commands but does not receive theirs.")
 
 
 class SyncError(Exception):
@@ -114,6 +113,8 @@ def login(store: Store, url: str, email: str, password: str, *, at: datetime,
     if not result.ok:
         raise SyncError(result.error or "This store could not be signed in.")
     saved = save_token(store, url, email, body["token"])
+    with store.engine.begin() as connection:
+        capture.install(connection)
     return Login(url=url, email=email, expires_at=body["expires_at"], saved=saved)
 
 
@@ -131,8 +132,7 @@ class SyncReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"pushed": self.pushed, "accepted": self.accepted, "refused": self.refused,
-                "pulled": self.pulled, "conflicts": self.conflicts, "waiting": self.waiting,
-                "pull": "not available yet"}
+                "pulled": self.pulled, "conflicts": self.conflicts, "waiting": self.waiting}
 
 
 def _connected(store: Store) -> tuple[Connection, str]:
@@ -169,21 +169,70 @@ def _results(body: Any) -> list[PushResult]:
                        reason=r.get("reason"), server_seq=r.get("server_seq")) for r in items]
 
 
-def sync(store: Store, *, http: httpx.Client | None = None) -> SyncReport:
+def sync(store: Store, *, http: httpx.Client | None = None,
+         progress: Callable[[str, int], None] | None = None) -> SyncReport:
     """Push every pending command in order, batch by batch, recording each fate as it
-    comes back. Stops at the first batch that fails, with what was done so far kept (and
-    reported on the error)."""
+    comes back; then pull. Stops at the first request that fails, with what was done so far
+    kept (and reported on the error). `progress(stage, count)` hears how far it is."""
     conn, token = _connected(store)
     report = SyncReport()
+    with store.engine.begin() as connection:
+        capture.install(connection)
     outbox.number_pending(store)
     try:
         with http or httpx.Client(timeout=TIMEOUT) as client:
             while commands := _batches(store):
                 _push(client, store, conn, token, commands, report)
+                if progress is not None:
+                    progress("pushed", report.pushed)
+            _pull(client, store, conn, token, report, progress)
     except SyncError as error:
         error.report = _tally(store, report)
         raise
     return _tally(store, report)
+
+
+def _pull(client: httpx.Client, store: Store, conn: Connection, token: str,
+          report: SyncReport, progress: Callable[[str, int], None] | None) -> None:
+    """Download the pages after this store's cursor, then land them."""
+    cursor, staged, _resetting = pull.position(store)
+    reset_once = False
+    ask = cursor if staged is None else staged
+    while True:
+        request = {"protocol": PROTOCOL, "client_id": conn.client_id, "cursor": ask,
+                   "fates_from": pull.first_waiting(store)}
+        response = _post(client, f"{conn.url}/v1/pull", request, token)
+        body = _answer(response, conn)
+        if body.get("reset"):
+            if reset_once or ask == 0:
+                raise SyncError("The server asked this store to start over twice; try again "
+                                "later.")
+            reset_once, ask = True, 0
+            pull.start_reset(store)
+            continue
+        fates = [PushResult(seq=int(f["seq"]), status=str(f["status"]), fate=str(f["status"]),
+                            reason=f.get("reason")) for f in body.get("fates") or []]
+        if fates:
+            outbox.record(store, fates)
+        pull.stage(store, list(body.get("rows") or []), int(body["cursor"]))
+        ask = int(body["cursor"])
+        if progress is not None:
+            progress("downloaded", ask)
+        if not body.get("more"):
+            break
+    report.pulled = pull.land(store, (lambda n: progress("landed", n)) if progress else None)
+
+
+def _answer(response: httpx.Response, conn: Connection) -> dict[str, Any]:
+    if response.status_code == 401:
+        raise SignInNeeded(f"The server no longer accepts this store's sign-in (it lasts 12 "
+                           f"hours): run `waypoint login {conn.url} --user {conn.email}` again.")
+    if response.status_code != 200:
+        raise SyncError(f"The server answered {response.status_code}: {_detail(response)}")
+    body = response.json()
+    if not isinstance(body, dict) or "cursor" not in body:
+        raise SyncError("The server's answer could not be read; nothing was changed.")
+    return body
 
 
 def _push(client: httpx.Client, store: Store, conn: Connection, token: str,
@@ -191,8 +240,7 @@ def _push(client: httpx.Client, store: Store, conn: Connection, token: str,
     request = {"protocol": PROTOCOL, "client_id": conn.client_id, "commands": commands}
     response = _post(client, f"{conn.url}/v1/push", request, token)
     if response.status_code == 401:
-        raise SignInNeeded(f"The server no longer accepts this store's sign-in (it lasts 12 "
-                           f"hours): run `waypoint login {conn.url} --user {conn.email}` again.")
+        _answer(response, conn)
     if response.status_code not in (200, 409):
         raise SyncError(f"The server answered {response.status_code}: {_detail(response)}")
     results = _results(response.json())

@@ -157,6 +157,16 @@ def decode_command(name: str, args: Any, *, at: datetime, op_id: uuid.UUID,
         raise Malformed(f"{name}: {exc}") from exc
 
 
+def decode_base(base: Any) -> dict[str, int]:
+    """The row versions a command was decided on: {"progress:<id>": version, ...}."""
+    if not isinstance(base, dict):
+        raise Malformed("base: expected an object")
+    for key, version in base.items():
+        if not (isinstance(version, int) and not isinstance(version, bool)):
+            raise Malformed(f"base.{key}: expected a whole number")
+    return dict(base)
+
+
 def _fields(cls: type, value: Any, path: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Malformed(f"{path}: expected an object")

@@ -1,0 +1,89 @@
+"""What one account may pull: its cohorts' participants, and no milestone restricted to roles it
+lacks.
+
+A staff member assigned to cohorts sees those cohorts and the cohorts below them (as for
+approvals); an admin, or staff assigned to no cohort, sees every participant. A milestone
+with `visible_to` reaches only staff holding one of those roles, and admins; nothing that
+hangs off a hidden milestone (its steps, sessions, progress and their history) travels
+either. Definitions (cohorts, gates, staff, templates) reach every signed-in account.
+
+Filters are SQL, derived from each table's foreign keys, so a new table that points at a
+participant, a milestone, a progress or a session is filtered without being listed here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, Table, and_, or_, select, true
+from sqlalchemy.orm import Session as OrmSession
+
+from app.models import CohortStaff, Membership, Milestone, Progress, ScheduledSession, StaffRole
+from app.services import lookup
+from app.services.rules.approvals import descendants
+
+
+@dataclass(frozen=True)
+class Scope:
+    """`cohorts` None: every participant. `hidden`: milestones this account may not see."""
+
+    email: str
+    staff_id: uuid.UUID | None
+    cohorts: frozenset[uuid.UUID] | None
+    hidden: frozenset[uuid.UUID]
+
+    @property
+    def sees_everyone(self) -> bool:
+        return self.cohorts is None
+
+    def people(self) -> Select[tuple[uuid.UUID]]:
+        return select(Membership.person_id).where(Membership.cohort_id.in_(self.cohorts or ()))
+
+    def progress(self) -> Select[tuple[uuid.UUID]]:
+        query = select(Progress.id)
+        if self.cohorts is not None:
+            query = query.where(Progress.person_id.in_(self.people()))
+        if self.hidden:
+            query = query.where(Progress.milestone_id.not_in(self.hidden))
+        return query
+
+    def sessions(self) -> Select[tuple[uuid.UUID]]:
+        return select(ScheduledSession.id).where(or_(
+            ScheduledSession.milestone_id.is_(None),
+            ScheduledSession.milestone_id.not_in(self.hidden)))
+
+    def where(self, table: Table) -> ColumnElement[bool]:
+        """The rows of `table` this account may see."""
+        terms: list[ColumnElement[bool]] = []
+        if table.name == "people" and self.cohorts is not None:
+            terms.append(table.c.id.in_(self.people()))
+        if table.name == "milestones" and self.hidden:
+            terms.append(table.c.id.not_in(self.hidden))
+        for fk in table.foreign_keys:
+            column, target = fk.parent, fk.column.table.name
+            if target == "people" and self.cohorts is not None:
+                terms.append(column.in_(self.people()))
+            elif target == "milestones" and self.hidden:
+                terms.append(or_(column.is_(None), column.not_in(self.hidden)))
+            elif target == "progress" and (self.hidden or self.cohorts is not None):
+                terms.append(column.in_(self.progress()))
+            elif target == "sessions" and self.hidden:
+                terms.append(column.in_(self.sessions()))
+        return and_(true(), *terms)
+
+
+def scope_for(session: OrmSession, email: str) -> Scope:
+    staff = lookup.staff_by_email(session, email)
+    restricted = session.execute(select(Milestone.id, Milestone.visible_to)).all()
+    if staff is None:  # an account with no staff record: the definitions only
+        return Scope(email, None, frozenset(),
+                     frozenset(m for m, roles in restricted if roles))
+    roles = set(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff.id)))
+    admin = "admin" in roles
+    hidden = frozenset() if admin else frozenset(
+        m for m, allowed in restricted if allowed and not roles.intersection(allowed))
+    staffed = set(session.scalars(
+        select(CohortStaff.cohort_id).where(CohortStaff.staff_id == staff.id)))
+    cohorts = None if admin or not staffed else frozenset(descendants(session, staffed))
+    return Scope(email, staff.id, cohorts, hidden)
