@@ -74,7 +74,8 @@ def cli_login(tool: Waypoint, service: Service, email: str) -> None:
 
 
 def settle(window: MainWindow, qtbot) -> None:
-    qtbot.waitUntil(lambda: window.worker.pending == 0 and not window.sync_clock.running,
+    qtbot.waitUntil(lambda: window.worker.pending == 0 == window.network.pending
+                    and not window.sync_clock.running,
                     timeout=30_000)
 
 
@@ -205,6 +206,37 @@ def test_a_command_made_offline_waits_and_is_pushed_by_sync_now(
     assert service.state("p1", "welcome") == "complete"
     assert pending(wp.db) == []
     assert "sent 1 command" in window.statusBar().currentMessage()
+
+
+def test_sync_now_brings_another_laptops_changes_into_the_open_window(
+        wp: Waypoint, service: Service, empty_store: Path, tmp_path: Path, qtbot,
+        no_dialogs: None) -> None:
+    cli_login(coordinator(wp, service), service, COORD)
+    wp.json("sync")
+    window = window_on(wp.db, qtbot)
+    assert _names(window) == ["Pat Lee"]
+
+    folder = tmp_path / "second-laptop"  # the coordinator's other laptop
+    folder.mkdir()
+    shutil.copy(empty_store, folder / "store.sqlite3")
+    other = Waypoint(folder / "store.sqlite3", folder)
+    other.json("init", "--user", COORD)
+    cli_login(other, service, COORD)
+    assert other.json("sync")["pulled"] > 0  # the first sync brings the whole program
+    other.people("id,name,email,cohort\np2,Ria Rivera,ria@example.edu,fall\n")
+    other.json("complete", "p1", "welcome")
+    other.json("sync")
+
+    sync_now(window, qtbot)
+    assert "received" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: _names(window) == ["Pat Lee", "Ria Rivera"], timeout=10_000)
+    assert wp.state("p1", "welcome") == "complete"
+    assert status_text(window) == "Sync: all sent"
+
+
+def _names(window: MainWindow) -> list[str]:
+    model = window.people.people_model
+    return sorted(model.index(r, 0).data() for r in range(model.rowCount()))
 
 
 def test_with_the_server_down_the_status_says_offline_and_nothing_is_lost(

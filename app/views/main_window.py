@@ -94,7 +94,8 @@ class MainWindow(QMainWindow):
         self.scheduler.mail_report.connect(self._mail_reported)
         self.conflicts = ConflictsPanel(self.worker, self.user)
         self.conflicts.outbox_changed.connect(self._outbox_changed)
-        self.sync_clock = SyncClock(self.worker, self.user, parent=self)
+        self.network = DbWorker(store, self, name="waypoint-sync")
+        self.sync_clock = SyncClock(self.worker, self.user, network=self.network, parent=self)
         self.sync_clock.synced.connect(self._synced)
         self.sync_clock.new_conflicts.connect(self._new_conflicts)
         self._sync_asked = False  # the next sync's outcome goes to the status bar
@@ -246,6 +247,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/tab", self.tabs.currentIndex())
         self.scheduler.stop()
         self.sync_clock.stop()
+        self.network.stop()  # a sync under way lands whole or not at all
         self.worker.stop()
         super().closeEvent(event)
 
@@ -369,13 +371,16 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Sync: already syncing.", 3000)
 
     def _synced(self, outcome: Any) -> None:
-        """Say what a sync did when asked, or when it sent something; the clock's quiet
-        runs (nothing to send, still offline) only update the status button."""
-        sent = outcome.report is not None and outcome.report.pushed
-        if sent or self._sync_asked:
+        """Say what a sync did when asked, or when it moved something (and show what it
+        brought); the clock's quiet runs (nothing new, still offline) only update the status
+        button."""
+        report = outcome.report
+        moved = report is not None and bool(report.pushed or report.pulled)
+        if moved or self._sync_asked:
             self.statusBar().showMessage(outcome_message(outcome), 8000)
         self._sync_asked = False
-        if sent:
+        if moved:  # other people's changes, or this laptop's put back as the server has them
+            self.on_changed(Result(ok=True))
             self.conflicts.refresh()
 
     def _new_conflicts(self, _count: int) -> None:

@@ -50,7 +50,6 @@ from app.views.worker import DbWorker
 
 EVERY_MS = 3 * 60 * 1000
 IDLE, SYNCING = "idle", "syncing"
-PULL_LATER = "Receiving other people's changes comes with a later version: sync sends only."
 
 
 def _plural(n: int, word: str) -> str:
@@ -80,10 +79,12 @@ class SyncClock(QObject):
     synced = Signal(object)  # the Outcome of each run
     new_conflicts = Signal(int)  # how many commands the server refused in the last run
 
-    def __init__(self, worker: DbWorker, user: str, *, every_ms: int = EVERY_MS,
-                 now: Callable[[], datetime] = utcnow, parent: QObject | None = None) -> None:
+    def __init__(self, worker: DbWorker, user: str, *, network: DbWorker | None = None,
+                 every_ms: int = EVERY_MS, now: Callable[[], datetime] = utcnow,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker, self.user, self._now = worker, user, now
+        self.network = network or worker  # where sync runs: its own worker in the app
         self.state = SyncState()
         self.running = False
         self.timer = QTimer(self)
@@ -139,7 +140,7 @@ class SyncClock(QObject):
             return False
         self.running = True
         self._set(replace(self.state, phase=SYNCING, message=None))
-        self.worker.submit(run_sync, self._done)
+        self.network.submit(run_sync, self._done)
         return True
 
     def _done(self, outcome: Outcome | None, error: BaseException | None) -> None:
@@ -157,14 +158,14 @@ class SyncClock(QObject):
             self.new_conflicts.emit(outcome.report.refused)
 
     def sign_out(self, done: Callable[[], None] | None = None) -> None:
-        """Forget the token on the worker (after any sync running: the worker is serial)."""
+        """Forget the token after any sync running (on the same serial worker)."""
         def forgotten(status: SyncStatus | None, error: BaseException | None) -> None:
             if status is not None:
                 self._set(SyncState(status, IDLE, None, None))
             if done is not None:
                 done()
 
-        self.worker.submit(sign_out, forgotten)
+        self.network.submit(sign_out, forgotten)
 
 
 # --- the status bar ----------------------------------------------------------------------------
@@ -207,7 +208,6 @@ def describe(state: SyncState) -> tuple[str, str]:
         lines.append("Click to sign in again.")
     else:
         lines.append("Click (or Ctrl+Shift+S) to sync now.")
-    lines.append(PULL_LATER)
     return text, "\n".join(lines)
 
 
@@ -353,18 +353,22 @@ def sign_in_dialog(worker: DbWorker, user: str, status: SyncStatus | None,
 
 
 def outcome_message(outcome: Outcome) -> str:
-    """One status-bar line after a sync: what went, what was refused; honest about pulls."""
+    """One status-bar line after a sync: what went, what was refused, what came back."""
     report = outcome.report
-    sent = ""
+    parts = []
     if report is not None and report.pushed:
         sent = f"sent {_plural(report.pushed, 'command')}"
         if report.refused:
             sent += f", {report.refused} refused (see Conflicts)"
+        parts.append(sent)
+    if report is not None and report.pulled:
+        parts.append(f"received {_plural(report.pulled, 'change')}")
+    done = "; ".join(parts)
     if outcome.state == DONE:
-        return f"Sync: {sent or 'nothing waited to be sent'}."
+        return f"Sync: {done or 'up to date'}."
     if outcome.state == OFFLINE:
         return "Sync: offline; the commands made here wait for the next sync."
     if outcome.state == SIGN_IN:
         return "Sync: sign in again (File → Sign in to a server…); the commands made here wait."
-    prefix = f"Sync: {sent}; then " if sent else "Sync: "
+    prefix = f"Sync: {done}; then " if done else "Sync: "
     return prefix + (outcome.message or "it did not finish.")

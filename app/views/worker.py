@@ -2,7 +2,10 @@
 
 Every view hands its reads and commands to the same worker, so they run one at a time in the
 order asked (a read asked after a command sees what the command did) and the window never
-waits on SQLite. Results come back on the UI thread through a queued signal.
+waits on SQLite. Results come back on the UI thread through a queued signal. Sync runs on a
+second one of its own (the network's waits must not hold up the views): its writes are short
+transactions of their own, and a command made here while it runs is replayed on top of what
+it pulls.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ Done = Callable[[Any, BaseException | None], None]
 class _Runner(QThread):
     finished_job = Signal(int, object, object)
 
-    def __init__(self, store: Store, jobs: queue.Queue[tuple[int, Job] | None]) -> None:
+    def __init__(self, store: Store, jobs: queue.Queue[tuple[int, Job] | None],
+                 name: str) -> None:
         super().__init__()
-        self.setObjectName("waypoint-db-worker")
+        self.setObjectName(name)
         self._store = store
         self._jobs = jobs
 
@@ -47,14 +51,15 @@ class DbWorker(QObject):
 
     busy_changed = Signal(bool)
 
-    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+    def __init__(self, store: Store, parent: QObject | None = None, *,
+                 name: str = "waypoint-db-worker") -> None:
         super().__init__(parent)
         self.store = store
         self._jobs: queue.Queue[tuple[int, Job] | None] = queue.Queue()
         self._waiting: dict[int, Done] = {}
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
-        self._runner = _Runner(store, self._jobs)
+        self._runner = _Runner(store, self._jobs, name)
         self._runner.finished_job.connect(self._finished)
         self._runner.start()
 
