@@ -20,12 +20,15 @@ from conftest import Waypoint
 from sqlalchemy import select
 from sync_fixtures import PASSWORD, Service, run_with_stdin
 
-from app.models import Milestone, Person, PersonAttribute, Push
+from app.models import Milestone, Operation, OutboxMessage, Person, PersonAttribute, Push
 from app.models.store import Store, open_store
 from app.server import feed
 from app.server.visibility import Scope, scope_for
+from app.services.commands import Attend
 from app.services.settings import CLIENT, get_setting
+from app.services.sync import client
 from app.services.sync.tables import row_filter, synced_tables, to_wire
+from app.services.write import execute
 
 PROGRAM = """
 [program]
@@ -65,12 +68,19 @@ complete_by = ["request"]
 [milestones.approval]
 approvers = { roles = ["finance"] }
 
+[[templates]]
+key = "congrats"
+subject = "Well done, {{ person.name }}"
+body = "You completed {{ milestone.title }}."
+
 [[milestones]]
 key = "checkin"
 title = "First check-in"
 kind = "meeting"
 cohorts = ["fall", "spring"]
 complete_by = ["attendance"]
+[milestones.on_complete]
+email_template = "congrats"
 
 [[milestones]]
 key = "salary"
@@ -260,6 +270,14 @@ def test_a_restricted_milestone_and_other_cohorts_never_reach_a_user_without_the
     assert people(avery) == {"p1", "p2"}  # Avery is staff of Fall only
     assert people(tess) == {"p1", "p2", "p3"}  # staff of no cohort: everyone
 
+    # Avery becomes staff of Spring too: the next sync brings Spring's participants
+    program.apply(PROGRAM.replace('name = "Spring 2027"',
+                                  'name = "Spring 2027"\nstaff = ["avery@example.edu"]'))
+    program.json("sync")
+    avery.json("sync")
+    assert people(avery) == {"p1", "p2", "p3"}
+    assert local(avery) == seen_by(service, AVERY)
+
     # nothing of it travels either: not the milestone's id in any row Tess's pull carries
     with service.store.session() as session:
         salary = session.scalar(select(Milestone.id).where(Milestone.key == "salary"))
@@ -326,3 +344,46 @@ def _client_id(tool: Waypoint) -> str:
             return value
     finally:
         store.close()
+
+
+def test_a_command_made_while_a_sync_runs_lands_on_top_and_its_mail_is_queued_once(
+        service: Service, program: Waypoint, laptop: Laptop) -> None:
+    tess = laptop(TESS)
+    tess.json("sync")
+    program.json("set", "p2", "attr.major=Art")
+    program.json("sync")
+    store = open_store(tess.db)
+    made: list[bool] = []
+
+    def meanwhile(stage: str, _count: int) -> None:
+        """The window's worker acts between the download and the landing."""
+        if stage == "downloaded" and not made:
+            result = execute(store, Attend(at=datetime.now(UTC), by=TESS, person="p1",
+                                           session="checkin-1",
+                                           join=datetime(2026, 9, 3, 10, 2, tzinfo=UTC)))
+            made.append(result.ok)
+
+    try:
+        client.sync(store, progress=meanwhile)
+        assert made == [True]
+        assert attribute(tess, "p2", "major") == "Art"  # the server's change landed
+        assert tess.state("p1", "checkin") == "complete"  # and the attendance is still there
+        assert _mails(store) == 1  # its mail queued once
+        assert [s for (s,) in _ops(store, "Attend")] == ["pending"]
+        report = client.sync(store)
+        assert (report.pushed, report.accepted) == (1, 1)
+        assert _mails(store) == 1  # mail goes from the laptop where the user acted
+        assert local(tess) == seen_by(service, TESS)
+    finally:
+        store.close()
+
+
+def _mails(store: Store) -> int:
+    with store.session() as session:
+        return len(session.scalars(select(OutboxMessage)).all())
+
+
+def _ops(store: Store, name: str) -> list[tuple[str]]:
+    with store.session() as session:
+        return [tuple(r) for r in session.execute(
+            select(Operation.sync_state).where(Operation.name == name))]

@@ -109,10 +109,13 @@ class Page:
     acknowledged: int = 0
     fates: list[tuple[int, str, str | None]] = field(default_factory=list)
     reset: bool = False
+    scope: str = ""
 
 
 def pull(session: OrmSession, email: str, client_id: str, cursor: int, *,
-         fates_from: int | None = None, limit: int = PAGE) -> Page:
+         fates_from: int | None = None, limit: int = PAGE, scope: str | None = None) -> Page:
+    """One page after `cursor`. `scope` is the token the client's rows were pulled under; a
+    client whose view widened since (another cohort, a role) starts over."""
     holder = owner(session, client_id)
     if holder is not None and holder != email:
         raise ForeignClient(f"This store's commands are synced by {holder}.")
@@ -125,7 +128,10 @@ def pull(session: OrmSession, email: str, client_id: str, cursor: int, *,
             .where(Push.client_id == client_id, Push.seq >= fates_from).order_by(Push.seq))]
     newest = session.scalar(select(func.max(Change.server_seq))) or 0
     horizon = int(get_setting(session, HORIZON) or 0)
-    if cursor and (cursor < horizon or cursor > newest):
+    view = scope_for(session, email)
+    page.scope = view.token()
+    if cursor and (cursor < horizon or cursor > newest
+                   or (scope is not None and view.widened_or_moved(scope))):
         page.reset = True
         return page
     entries = session.execute(
@@ -139,13 +145,12 @@ def pull(session: OrmSession, email: str, client_id: str, cursor: int, *,
     keys: dict[str, dict[str, None]] = defaultdict(dict)  # ordered, without repeats
     for _, table_name, key in entries:
         keys[table_name][key] = None
-    scope = scope_for(session, email)
     for table_name, texts in keys.items():
         table = synced_table(table_name)
         if table is not None:
-            page.rows.extend(_rows(session, table, list(texts), scope))
-    if not scope.sees_everyone:
-        page.rows.extend(_newly_visible(session, keys.get("memberships", {}), scope))
+            page.rows.extend(_rows(session, table, list(texts), view))
+    if not view.sees_everyone:
+        page.rows.extend(_newly_visible(session, keys.get("memberships", {}), view))
     return page
 
 

@@ -19,6 +19,7 @@ MAX_COMMANDS = 1000  # per push; the client sends 100
 MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer
 MAX_CURSOR = 2**63 - 1  # the feed's numbers are 64-bit
 MAX_PAGE = 2000  # feed entries per page
+MAX_SCOPE = 1 << 16  # the view token: a digest and the hidden milestones' ids
 
 Email = Annotated[str, Field(min_length=3, max_length=254)]
 
@@ -124,6 +125,7 @@ class PullRequest(_Body):
     cursor: Annotated[int, Field(ge=0, le=MAX_CURSOR)] = 0
     fates_from: Annotated[int | None, Field(ge=1, le=MAX_SEQ)] = None
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = MAX_PAGE
+    scope: Annotated[str | None, Field(max_length=MAX_SCOPE)] = None
 
 
 class PulledRow(BaseModel):
@@ -147,3 +149,4 @@ class PullResponse(BaseModel):
     acknowledged: int
     fates: list[Fate]
     reset: bool
+    scope: str

@@ -13,6 +13,7 @@ participant, a milestone, a progress or a session is filtered without being list
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 
@@ -36,6 +37,23 @@ class Scope:
     @property
     def sees_everyone(self) -> bool:
         return self.cohorts is None
+
+    def token(self) -> str:
+        """What the account could see, as the client keeps it between pulls: digests of the
+        cohorts and of each hidden milestone (never a hidden milestone's own id)."""
+        cohorts = "all" if self.cohorts is None else _digest(",".join(sorted(map(str,
+                                                                               self.cohorts))))
+        return f"{cohorts}:{','.join(sorted(_digest(str(m)) for m in self.hidden))}"
+
+    def widened_or_moved(self, token: str) -> bool:
+        """Whether rows this account could not see before may be visible now (cohorts
+        changed, or a milestone came out of hiding): a client that had the old view starts
+        over, since those rows' entries lie behind its cursor. A milestone newly hidden needs
+        nothing: its rows are not sent from now on."""
+        cohorts, _, hidden = token.partition(":")
+        mine, _, still = self.token().partition(":")
+        return cohorts != mine or bool(set(filter(None, hidden.split(",")))
+                                       - set(still.split(",")))
 
     def people(self) -> Select[tuple[uuid.UUID]]:
         return select(Membership.person_id).where(Membership.cohort_id.in_(self.cohorts or ()))
@@ -71,6 +89,10 @@ class Scope:
             elif target == "sessions" and self.hidden:
                 terms.append(column.in_(self.sessions()))
         return and_(true(), *terms)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def scope_for(session: OrmSession, email: str) -> Scope:

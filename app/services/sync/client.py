@@ -200,7 +200,7 @@ def _pull(client: httpx.Client, store: Store, conn: Connection, token: str,
     ask = cursor if staged is None else staged
     while True:
         request = {"protocol": PROTOCOL, "client_id": conn.client_id, "cursor": ask,
-                   "fates_from": pull.first_waiting(store)}
+                   "fates_from": pull.first_waiting(store), "scope": pull.scope(store) or None}
         response = _post(client, f"{conn.url}/v1/pull", request, token)
         body = _answer(response, conn)
         if body.get("reset"):
@@ -214,7 +214,8 @@ def _pull(client: httpx.Client, store: Store, conn: Connection, token: str,
                             reason=f.get("reason")) for f in body.get("fates") or []]
         if fates:
             outbox.record(store, fates)
-        pull.stage(store, list(body.get("rows") or []), int(body["cursor"]))
+        pull.stage(store, list(body.get("rows") or []), int(body["cursor"]),
+                   str(body.get("scope") or ""))
         ask = int(body["cursor"])
         if progress is not None:
             progress("downloaded", ask)

@@ -36,6 +36,8 @@ from app.services.write import execute_in
 CURSOR = "sync.cursor"  # the feed number this store's rows are up to
 STAGED = "sync.staged"  # the feed number downloaded pages reach (not yet landed)
 RESETTING = "sync.resetting"  # "1" while a reset's download is under way
+SCOPE = "sync.scope"  # what the user could see when this store's rows were pulled
+STAGED_SCOPE = "sync.staged_scope"
 CHUNK = 500  # rows landed per statement (SQLite's limit on bound values is well above)
 
 
@@ -45,6 +47,12 @@ def position(store: Store) -> tuple[int, int | None, bool]:
         staged = get_setting(session, STAGED)
         return (int(get_setting(session, CURSOR) or 0), int(staged) if staged else None,
                 get_setting(session, RESETTING) == "1")
+
+
+def scope(store: Store) -> str | None:
+    """The view the store's rows (landed or downloaded) were pulled under."""
+    with store.session() as session:
+        return get_setting(session, STAGED_SCOPE) or get_setting(session, SCOPE)
 
 
 def first_waiting(store: Store) -> int | None:
@@ -63,13 +71,15 @@ def start_reset(store: Store) -> None:
         put_setting(session, RESETTING, "1")
 
 
-def stage(store: Store, rows: list[dict[str, Any]], cursor: int) -> None:
-    """Keep one downloaded page and the cursor it reached, together."""
+def stage(store: Store, rows: list[dict[str, Any]], cursor: int, view: str) -> None:
+    """Keep one downloaded page, the cursor it reached and the view it was pulled under,
+    together."""
     with store.session() as session, session.begin():
         if rows:
             session.execute(Incoming.__table__.insert(), [
                 {"tbl": r["table"], "pk": r["key"], "row": r["row"]} for r in rows])
         put_setting(session, STAGED, str(cursor))
+        put_setting(session, STAGED_SCOPE, view)
 
 
 def land(store: Store, progress: Callable[[int], None] | None = None) -> int:
@@ -93,7 +103,8 @@ def land(store: Store, progress: Callable[[int], None] | None = None) -> int:
                     capture.revert(session)
                 applied = _apply(session, progress)
                 put_setting(session, CURSOR, str(staged))
-                for key in (STAGED, RESETTING):
+                put_setting(session, SCOPE, get_setting(session, STAGED_SCOPE) or "")
+                for key in (STAGED, STAGED_SCOPE, RESETTING):
                     session.execute(text("DELETE FROM settings WHERE key = :key"),
                                     {"key": key})
                 _replay_waiting(session)
