@@ -59,7 +59,7 @@ def queue(work: Work, *, to: str, kind: str, rendered: Rendered, person: Person 
         person_id=person.id if person else None, milestone_id=milestone.id if milestone else None,
         created_at=work.at, status="queued", dedupe_key=dedupe_key,
     )
-    work.session.add(message)
+    message = work.add_once(message)
     if record:
         work.record("outbox", {"kind": "mail", "to": to, "mail": kind,
                                "subject": rendered.subject})

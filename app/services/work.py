@@ -74,6 +74,16 @@ class Work:
                           "acted on it first); nothing was done. Look at it again as it is "
                           "now.")
 
+    def add_once(self, row: Any) -> Any:
+        """Add a row of this machine's own tables (mail, alerts) unless it is there already.
+        Such rows are not put back by a pull, and a command replayed on top of one makes the
+        same ids again: its mail was queued, its alert raised, the first time."""
+        existing = self.session.get(type(row), row.id)
+        if existing is not None:
+            return existing
+        self.session.add(row)
+        return row
+
     def emit(self, event: Any) -> None:
         """Queue a domain event; execute() runs the rules it sets off after the handler."""
         self.pending.append(event)

@@ -141,7 +141,7 @@ ACTIONS: dict[str, Callable[[Work, Person, Milestone, Any, Progress], None]] = {
 
 def action_failed(work: Work, progress: Progress, milestone: Milestone, person: Person,
                   message: str) -> None:
-    work.session.add(Alert(id=work.new_id(), kind="action_failed", person_id=person.id,
+    work.add_once(Alert(id=work.new_id(), kind="action_failed", person_id=person.id,
                            milestone_id=milestone.id, at=work.at,
                            message=f"{person.name}, '{milestone.title}': {message}."))
     work.record("alerts", {"kind": "alert", "alert": "action_failed",

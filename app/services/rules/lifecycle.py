@@ -195,7 +195,7 @@ def regression_alert(work: Work, progress: Progress, after: str) -> None:
     """Regressions (complete → not complete) alert staff at once, not at the next scan."""
     person = work.session.get(Person, progress.person_id)
     milestone = work.session.get(Milestone, progress.milestone_id)
-    work.session.add(
+    work.add_once(
         Alert(
             id=work.new_id(),
             kind="regression",

@@ -237,7 +237,7 @@ def record_no_show(work: Work, person: Person, where: ScheduledSession) -> None:
     if progress is not None and (progress.state == "complete" or progress.held):
         transition(work, progress, "open", "ProgressReopenedByNoShow",
                    note=f"no-show at {where.title}", acted=True)
-    work.session.add(Alert(id=work.new_id(), kind="no_show", person_id=person.id,
+    work.add_once(Alert(id=work.new_id(), kind="no_show", person_id=person.id,
                            milestone_id=milestone.id, at=work.at,
                            message=f"{person.name} did not show at {where.title}; "
                                    f"'{milestone.title}' is open again."))
