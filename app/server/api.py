@@ -9,6 +9,7 @@ run time, and they name dependencies local to `create_app`.)
 """
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -16,7 +17,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
@@ -90,6 +92,8 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow,
             task.cancel()
 
     app = FastAPI(title="Waypoint sync", version=str(PROTOCOL), lifespan=lifespan,
+                  responses={400: {"description": "the body is not JSON"},
+                             422: {"description": "the request is malformed"}},
                   description="Push a store's commands; the server replays each through "
                               "the same rules, with its own permission checks. Pull the "
                               "rows changed since a cursor, as far as the account may see.")
@@ -112,6 +116,15 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow,
     def database_down(_request: Request, _exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": "The server's database is not available; nothing "
                              "more was applied. Try again later."}, status_code=503)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid(_request: Request, exc: RequestValidationError) -> Response:
+        """422 with what is wrong and where, without echoing the input: a request may carry
+        text that cannot even be written back as UTF-8 (an unpaired surrogate)."""
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""),
+                   "type": e.get("type", "")} for e in exc.errors()]
+        return Response(json.dumps({"detail": errors}, ensure_ascii=True, default=str),
+                        status_code=422, media_type="application/json")
 
     @app.exception_handler(replay.ForeignClient)
     def foreign(_request: Request, exc: Exception) -> JSONResponse:
@@ -146,8 +159,11 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow,
             return JSONResponse(payload.model_dump(mode="json"), status_code=409)
         return payload
 
-    @app.get("/v1/status", responses={401: {"description": "no valid token"}})
-    def status(client_id: Annotated[str, Query(min_length=1, max_length=64)],
+    @app.get("/v1/status", responses={401: {"description": "no valid token"},
+                                       403: {"description": "the client belongs to another "
+                                                            "account"}})
+    def status(client_id: Annotated[str, Query(min_length=1, max_length=64,
+                                               pattern=r"^[^\x00]+$")],
                email: Annotated[str, Depends(signed_in)]) -> schemas.Status:
         with store.session() as session:
             holder = replay.owner(session, client_id)
