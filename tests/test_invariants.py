@@ -8,7 +8,7 @@ every step, the way an auditor would read it.
   progress nobody has acted on is in the state its rules give it;
 - every state change has its history event: each history runs unbroken from its assignment
   to the progress's current state;
-- a refused command changes nothing at all;
+- a refused command changes nothing at all (but for its entry in the audit trail);
 - the same command (op id, time) against the same state creates the same rows.
 """
 
@@ -137,10 +137,11 @@ def copy_of(template: Path, target: Path) -> Store:
 
 
 def tables(store: Store) -> list[str]:
+    """Every table but the audit trail's, where a refused command is recorded (test_audit)."""
     with store.engine.connect() as sql:
         return list(sql.scalars(text(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name")))
+            "AND name NOT IN ('audit_log', 'audit_head') ORDER BY name")))
 
 
 def snapshot(store: Store, names: list[str]) -> dict[str, list[tuple[Any, ...]]]:

@@ -1,6 +1,7 @@
 """The store: typed SQLAlchemy models for the whole domain, the engine and migrations."""
 
 from app.models.approval import Approval, Delegation
+from app.models.audit import AuditEntry, AuditHead
 from app.models.base import Base
 from app.models.cohort import Cohort, CohortStaff, Membership
 from app.models.content import Attachment, SurveyResponse
@@ -35,6 +36,8 @@ __all__ = [
     "Approval",
     "Attachment",
     "Attendance",
+    "AuditEntry",
+    "AuditHead",
     "Base",
     "Campaign",
     "Capture",

@@ -5,7 +5,8 @@ the first time; a seq past the next expected one is a gap and stops the batch; o
 command is rebuilt with the signed-in account as its actor (whatever the client claims),
 run through the same `execute_in` as on a laptop, with the server's own permission checks,
 and its fate recorded in `pushes` in the same transaction as its effects. A refused command
-is recorded too, and advances the client's acknowledged sequence like an accepted one.
+is recorded too, and advances the client's acknowledged sequence like an accepted one. Either
+way the command gets its entry in the server's audit trail, in that same transaction.
 
 Every instance of the service is correct over one database with no state of its own: each
 command's transaction first takes one PostgreSQL advisory lock, so the server's order is
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.models import Operation, Push
 from app.models.store import Store, savepoint
+from app.services import audit
 from app.services.errors import Refused
 from app.services.sync.protocol import (
     ACCEPTED,
@@ -124,6 +126,8 @@ def _in_transaction(session: OrmSession, email: str, client_id: str, command: Pu
         return PushResult(seq=command.seq, status=DUPLICATE, fate=ACCEPTED,
                           server_seq=earlier.server_seq)
     row.status, row.reason, row.server_seq = _apply(session, email, client_id, command)
+    audit.append(session, at=command.at, actor=email, device=client_id, command=command.name,
+                 args=command.args, op_id=command.op_id, outcome=row.status, reason=row.reason)
     session.add(row)
     return PushResult(seq=command.seq, status=row.status, fate=row.status, reason=row.reason,
                       server_seq=row.server_seq)

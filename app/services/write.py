@@ -3,7 +3,8 @@
 One transaction per command: resolve the actor, run the handler (which checks permission and
 preconditions, then applies), run the rules the change sets off until nothing more changes,
 append the command to the operation log, commit. A refusal anywhere rolls everything back and
-comes back as a result with the reason, never half a change.
+comes back as a result with the reason, never half a change. Either way the command gets its
+entry in the audit trail (app/services/audit.py).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.models import Operation, StaffRole
 from app.models.store import Store
+from app.services import audit, lookup
 from app.services import demo as _demo  # noqa: F401 - registers the demo handler
-from app.services import lookup
 from app.services import rules as _rules  # noqa: F401 - registers every handler and rule
 from app.services import scheduler as _scheduler  # noqa: F401 - registers the tick
 from app.services.commands import Command
@@ -136,6 +137,19 @@ def execute_in(session: OrmSession, command: Command, *, dry_run: bool = False,
                   op_id=command.op_id, dry_run=dry_run)
 
 
+def _audit_refusal(session: OrmSession, command: Command, reason: str) -> None:
+    """A refused command's audit entry, in a short transaction of its own (the command's was
+    rolled back), under the actor it named: as given, when that names nobody known."""
+    with session.begin():
+        try:
+            actor = resolve_actor(session, command.by).label
+        except Refused:
+            actor = command.by or ""
+        audit.append(session, at=command.at, actor=actor, device=audit.device(session),
+                     command=type(command).__name__, args=audit.command_args(plain(command)),
+                     op_id=command.op_id, outcome=audit.REFUSED, reason=reason)
+
+
 def execute(store: Store, command: Command, *, dry_run: bool = False) -> Result:
     """Apply a command all or nothing. A dry run computes the same changes, then rolls back."""
     session = store.session()
@@ -145,10 +159,13 @@ def execute(store: Store, command: Command, *, dry_run: bool = False) -> Result:
         if dry_run:
             session.rollback()
         else:
+            audit.accepted(session, command.op_id)
             session.commit()
         return result
     except Refused as refusal:
         session.rollback()
+        if not dry_run:
+            _audit_refusal(session, command, refusal.message)
         return Result(ok=False, error=refusal.message, op_id=command.op_id, dry_run=dry_run)
     except BaseException:
         session.rollback()

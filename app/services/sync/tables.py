@@ -23,7 +23,7 @@ from app.models import Base
 
 LOCAL_TABLES = frozenset({
     "accounts", "tokens", "pushes", "operations", "changes", "sync_touched", "sync_capture",
-    "sync_incoming", "outbox", "reminders_sent", "alerts",
+    "sync_incoming", "outbox", "reminders_sent", "alerts", "audit_log", "audit_head",
 })
 SHARED_SETTINGS = "program."  # the prefix of the settings that travel
 
