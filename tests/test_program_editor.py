@@ -391,3 +391,36 @@ activities = [{ when = "post", title = "Slides", file = "slides.pdf" }]
     qtbot.waitUntil(lambda: bool(dialog.errors))
     assert [e.path for e in dialog.errors] == ["milestones[0].activities[0].file"]
     assert "a new file comes with a program file" in dialog.errors[0].message
+
+
+def test_the_history_tab_lists_versions_shows_a_diff_and_restores_after_a_preview(
+        worker, wp, qtbot, qtmodeltester, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    wp.apply(PROGRAM.replace('title = "Welcome call"', 'title = "Welcome meeting"'))
+    panel = ProgramPanel(worker, ADMIN)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.refresh()
+    settle(worker, qtbot)
+    history = panel.history
+    qtmodeltester.check(history.model)
+    assert [history.model.index(r, 0).data() for r in range(history.model.rowCount())] == [
+        "2", "1"]  # the newest first
+    settle(worker, qtbot)
+    assert '+title = "Welcome meeting"' in history.diff.toPlainText()
+
+    history.table.selectRow(1)
+    settle(worker, qtbot)
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _parent, _title, text, *a:
+                        asked.append(text) or QMessageBox.StandardButton.Yes)
+    restored: list[Any] = []
+    panel.changed.connect(restored.append)
+    history.restore_button.click()
+    qtbot.waitUntil(lambda: bool(restored), timeout=30_000)
+    settle(worker, qtbot)
+    assert "Restore version 1?" in asked[0]
+    assert 'title = "Welcome call"' in exported(wp)
+    assert history.model.rowCount() == 3
+    assert history.model.index(0, 3).data() == "restore of version 1"

@@ -16,7 +16,7 @@ from app.models.milestone import (
 )
 from app.models.oplog import Operation
 from app.models.person import Person, PersonAttribute, PersonImpact, Staff, StaffRole
-from app.models.program import Campaign, CampaignRun, Setting, Template
+from app.models.program import Campaign, CampaignRun, ProgramVersion, Setting, Template
 from app.models.progress import DONE_STATES, STATES, Progress, ProgressEvent, StepCheck
 from app.models.session import (
     Appointment,
@@ -58,6 +58,7 @@ __all__ = [
     "PersonAttribute",
     "PersonImpact",
     "Prerequisite",
+    "ProgramVersion",
     "Progress",
     "ProgressEvent",
     "Push",

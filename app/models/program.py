@@ -57,3 +57,20 @@ class CampaignRun(Base):
     started_by_milestone_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("milestones.id")
     )
+
+
+class ProgramVersion(Base):
+    """The whole program file as it stood after a change to the definitions: numbered, with
+    who changed it, when, how (a file applied, the editor, a session scheduled, a restore) and
+    the operation that did. Versions are what `versions` browses and diffs, and what a restore
+    goes back to; a change that leaves the file as it was makes none."""
+
+    __tablename__ = "program_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None]
+    source: Mapped[str] = mapped_column(String(200))
+    op_id: Mapped[uuid.UUID | None]
+    text: Mapped[str]

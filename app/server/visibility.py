@@ -5,7 +5,8 @@ A staff member assigned to cohorts sees those cohorts and the cohorts below them
 approvals); an admin, or staff assigned to no cohort, sees every participant. A milestone
 with `visible_to` reaches only staff holding one of those roles, and admins; nothing that
 hangs off a hidden milestone (its steps, sessions, progress and their history) travels
-either. Definitions (cohorts, gates, staff, templates) reach every signed-in account.
+either, nor the program's versions (whole files, naming every milestone). Definitions
+(cohorts, gates, staff, templates) reach every signed-in account.
 
 Filters are SQL, derived from each table's foreign keys, so a new table that points at a
 participant, a milestone, a progress or a session is filtered without being listed here.
@@ -17,7 +18,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, Table, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, Table, and_, false, or_, select, true
 from sqlalchemy.orm import Session as OrmSession
 
 from app.models import CohortStaff, Membership, Milestone, Progress, ScheduledSession, StaffRole
@@ -78,6 +79,8 @@ class Scope:
             terms.append(table.c.id.in_(self.people()))
         if table.name == "milestones" and self.hidden:
             terms.append(table.c.id.not_in(self.hidden))
+        if table.name == "program_versions" and self.hidden:
+            terms.append(false())  # whole program files: they name every milestone
         for fk in table.foreign_keys:
             column, target = fk.parent, fk.column.table.name
             if target == "people" and self.cohorts is not None:

@@ -36,6 +36,13 @@ class ApplyProgram(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RestoreProgram(Command):
+    """Bring the definitions back to an earlier version of the program."""
+
+    number: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class PersonRow:
     line: int
     external_id: str

@@ -40,6 +40,7 @@ from app.views.models.program_items import (
 )
 from app.views.program_dialogs import CohortDialog, MilestoneDialog, StaffDialog
 from app.views.program_form import DefinitionDialog
+from app.views.program_history import HistoryView
 from app.views.worker import DbWorker
 
 __all__ = ["CohortDialog", "MilestoneDialog", "ProgramPanel", "StaffDialog"]
@@ -157,6 +158,9 @@ class ProgramPanel(QWidget):
             listing.new.clicked.connect(lambda _=False, s=section: self.open_editor(s))
             listing.edit.clicked.connect(lambda _=False, s=section: self.edit_current(s))
             self.tabs.addTab(listing, title)
+        self.history = HistoryView(worker, user)
+        self.history.changed.connect(self._restored)
+        self.tabs.addTab(self.history, "&History")
         intro = QLabel("The program's definitions, edited one at a time and checked as a "
                        "program file is. Whole program files are applied and exported from the "
                        "File menu.")
@@ -175,6 +179,7 @@ class ProgramPanel(QWidget):
 
     def refresh(self) -> None:
         self.worker.submit(_lists, self._loaded)
+        self.history.refresh()
 
     def on_changed(self, result: Result) -> None:
         """Read again only when definitions (or cohorts' members, which the cohorts list
@@ -218,6 +223,11 @@ class ProgramPanel(QWidget):
     def _closed(self, dialog: DefinitionDialog) -> None:
         if self.dialog is dialog:
             self.dialog = None
+
+    def _restored(self, result: Result) -> None:
+        self._mine.add(result.op_id)
+        self.worker.submit(_lists, self._loaded)
+        self.changed.emit(result)
 
     def _saved(self, section: str, dialog: DefinitionDialog, result: Result) -> None:
         self.status.setText(dialog.outcome)

@@ -31,7 +31,7 @@ def _read(path: Path) -> str:
         raise Failure(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def _summary(changes: list[dict], dry_run: bool) -> str:
+def change_summary(changes: list[dict], dry_run: bool) -> str:
     if not changes:
         return "Nothing to change: the store already says what this file says."
     lines = []
@@ -67,7 +67,7 @@ def apply(args: argparse.Namespace, ctx: Context) -> int:
                                   source=path.name), dry_run=args.dry_run)
     changes = [c for c in result.changes if c.get("kind") in ("definition", "progress")]
     ctx.emit({"ok": True, "dry_run": args.dry_run, "changes": changes},
-             _summary(changes, args.dry_run))
+             change_summary(changes, args.dry_run))
     return 0
 
 

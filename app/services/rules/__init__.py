@@ -20,5 +20,6 @@ from app.services.rules import (  # noqa: F401
     sheets,
     triggers,
     unset,
+    versions,
     whiteboards,
 )

@@ -39,6 +39,7 @@ from app.models import (
 )
 from app.services.commands import ApplyProgram
 from app.services.errors import Refused
+from app.services.programs import versions
 from app.services.programs.codec import to_plain
 from app.services.programs.export import (
     RULE_FIELDS,
@@ -463,7 +464,13 @@ class _Apply:
 @handles(ApplyProgram)
 def apply_program(command: ApplyProgram, work: Work) -> None:
     require_editor(work)
-    spec: ProgramSpec = command.spec
+    apply_spec(work, command.spec)
+    versions.record(work, f"apply {command.source}" if command.source else "apply")
+
+
+def apply_spec(work: Work, spec: ProgramSpec) -> None:
+    """Create or update every definition the spec names, then bring the participants'
+    progress in line with them."""
     run = _Apply(work, spec)
     run.program()
     for item in spec.staff:

@@ -38,6 +38,7 @@ from app.services import mail
 from app.services.clock import local_date
 from app.services.commands import CancelSession, ScheduleSession
 from app.services.errors import Refused
+from app.services.programs import versions
 from app.services.programs.export import existing_keys, session_spec
 from app.services.programs.fields import Problem, Table, nearest
 from app.services.programs.refs import NOUNS, Known
@@ -233,6 +234,11 @@ def _series(work: Work, command: ScheduleSession, known: Known) -> None:
 @handles(ScheduleSession)
 def schedule_session(command: ScheduleSession, work: Work) -> None:
     require_staff(work, "schedule sessions")
+    _schedule(command, work)
+    versions.record(work, f"schedule {command.key}")
+
+
+def _schedule(command: ScheduleSession, work: Work) -> None:
     known = _StoreKeys({}, existing_keys(work.session))
     if command.repeat < 1:
         raise Refused(f"repeat: must be at least 1, got {command.repeat}.")
@@ -305,3 +311,4 @@ def cancel_session(command: CancelSession, work: Work) -> None:
     work.session.delete(row)
     work.session.flush()
     _record(work, row.key, "cancelled", registrations=len(registrants))
+    versions.record(work, f"cancel session {row.key}")
