@@ -261,3 +261,35 @@ def test_completing_what_was_past_due_clears_the_cohort_badge_soon_after(wp, qtb
     window.on_changed(wp_result(wp, "complete", "p1", "welcome"))
     assert window.tree.text_of((0, 0), 2) == "⚠ 1"  # counted again a little later, once
     qtbot.waitUntil(lambda: window.tree.text_of((0, 0), 2) == "", timeout=15_000)
+
+
+def test_the_audit_dock_lists_commands_filters_refusals_and_names_a_tampered_entry(
+        wp, qtbot, qtmodeltester):
+    import sqlite3
+
+    wp.apply(PROGRAM)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    wp.run("complete", "p1", "plan", "--by", "nobody@example.edu")  # refused: unknown
+    window = window_on(wp, qtbot)
+    panel = window.audit
+    window.docks["audit"].show()
+    window.docks["audit"].raise_()
+    settle(window, qtbot)
+    qtmodeltester.check(panel.model)
+    commands = [panel.model.index(r, 3).data() for r in range(panel.model.rowCount())]
+    assert commands[:3] == ["CompleteProgress", "ImportPeople", "ApplyProgram"]  # newest first
+    panel.refused.setChecked(True)
+    settle(window, qtbot)
+    assert panel.model.rowCount() == 1
+    assert panel.model.index(0, 2).data() == "nobody@example.edu"
+    assert "nobody@example.edu" in panel.model.index(0, 5).data()
+
+    panel.verify_button.click()
+    settle(window, qtbot)
+    assert panel.status.text().startswith("The chain holds")
+    with sqlite3.connect(wp.db) as raw:  # someone edits the file behind the app's back
+        raw.execute("UPDATE audit_log SET actor = 'someone@else.edu' WHERE command = "
+                    "'ImportPeople'")
+    panel.verify_button.click()
+    settle(window, qtbot)
+    assert "was altered" in panel.status.text() and "ImportPeople" in panel.status.text()

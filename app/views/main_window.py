@@ -46,6 +46,7 @@ from app.services.write import SYSTEM, Result, execute
 from app.views import theme
 from app.views.alerts_panel import AlertsPanel
 from app.views.attendance_view import AttendanceView
+from app.views.audit_panel import AuditPanel
 from app.views.board_view import BoardView
 from app.views.cohort_tree import CohortTreePanel
 from app.views.conflicts_panel import RETRY, ConflictsPanel
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.scheduler.ticked.connect(self.on_changed)
         self.scheduler.mail_report.connect(self._mail_reported)
         self.conflicts = ConflictsPanel(self.worker, self.user)
+        self.audit = AuditPanel(self.worker, self.user)
         self.conflicts.outbox_changed.connect(self._outbox_changed)
         self.network = DbWorker(store, self, name="waypoint-sync")
         self.sync_clock = SyncClock(self.worker, self.user, network=self.network, parent=self)
@@ -131,7 +133,8 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         for key, title, widget in (("alerts", "Alerts", self.alerts),
                                    ("outbox", "Outbox", self.outbox),
-                                   ("conflicts", "Conflicts", self.conflicts)):
+                                   ("conflicts", "Conflicts", self.conflicts),
+                                   ("audit", "Audit trail", self.audit)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
             dock.setWidget(widget)
@@ -139,6 +142,9 @@ class MainWindow(QMainWindow):
             self.docks[key] = dock
         self.tabifyDockWidget(self.docks["alerts"], self.docks["outbox"])
         self.tabifyDockWidget(self.docks["outbox"], self.docks["conflicts"])
+        self.tabifyDockWidget(self.docks["conflicts"], self.docks["audit"])
+        self.docks["audit"].visibilityChanged.connect(
+            lambda shown: shown and self.audit.refresh())  # read when looked at
         self.docks["alerts"].raise_()
 
     def _build_status(self) -> None:
