@@ -157,7 +157,7 @@ def _per_milestone(values: dict[uuid.UUID, datetime], column: Any) -> ColumnElem
     return column < limit
 
 
-def _derived(milestones: Sequence[Milestone], at: datetime, today: date, zone: ZoneInfo
+def risk_columns(milestones: Sequence[Milestone], at: datetime, today: date, zone: ZoneInfo
              ) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
     """SQL for each card's past due, progress scale and whether its due date waits for a
     start, as of `at`: each milestone's thresholds picked by a simple CASE on its id."""
@@ -258,7 +258,7 @@ def cells_for(session: OrmSession, frame: BoardFrame, rows: Sequence[int] | None
     zone = program_zone(session)
     milestones = list(session.scalars(select(Milestone).where(
         Milestone.id.in_([m.id for m in frame.milestones]))))
-    past_due, scale, waits = _derived(milestones, frame.at, local_date(frame.at, zone), zone)
+    past_due, scale, waits = risk_columns(milestones, frame.at, local_date(frame.at, zone), zone)
     column = case({m.id: number for number, m in enumerate(frame.milestones)},
                   value=Progress.milestone_id)
     connection = session.connection()
