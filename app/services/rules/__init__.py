@@ -15,6 +15,7 @@ from app.services.rules import (  # noqa: F401
     people,
     profile,
     progress_verbs,
+    retention,
     scheduling,
     sessions,
     sheets,
