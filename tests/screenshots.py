@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         if window.tabs.widget(number) is window.attendance:
             show_a_roster(window.attendance)
             settle(app, idle)
+        if window.tabs.widget(number) is window.reports:
+            window.reports.choose("cycle-time")  # a chart of bars side by side
+            settle(app, idle)
         name = window.tabs.tabText(number).replace("&", "").split(" (")[0].lower()
         grab(window, args.out / f"{number + 1:02d}-{name}.png")
     window.open_inbox_window()

@@ -56,6 +56,7 @@ from app.views.inbox_window import InboxWindow
 from app.views.outbox_panel import OutboxPanel
 from app.views.people_panel import PeoplePanel
 from app.views.program_editor import ProgramPanel
+from app.views.reports_view import ReportsView
 from app.views.scheduler_clock import SchedulerClock
 from app.views.sync_panel import SyncClock, SyncStatusButton, outcome_message, sign_in_dialog
 from app.views.timeline_view import TimelineView
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
         self.add_view(self.attendance, "&Attendance")
         self.program_panel = ProgramPanel(self.worker, self.user)
         self.add_view(self.program_panel, "P&rogram")
+        self.reports = ReportsView(self.worker, self.user)
+        self.add_view(self.reports, "Rep&orts")  # Alt+R is the program's
         self._build_layout()
         self._build_status()
         self._build_menu()
