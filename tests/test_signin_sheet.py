@@ -15,7 +15,7 @@ from conftest import Waypoint
 from pypdf import PdfReader
 
 from app.models.store import open_store
-from app.services import signin_sheet
+from app.services import pdf_fonts, signin_sheet
 
 TRAINER = "tess@example.edu"  # trainer of both sessions
 FINANCE = "lee@example.edu"  # staff, but neither trainer nor cohort staff
@@ -169,7 +169,7 @@ def test_a_long_roster_repeats_the_heading_on_every_page(wp):
 
 def test_the_sheet_prints_without_a_unicode_font_too(wp, monkeypatch):
     setup(wp)
-    monkeypatch.setattr(signin_sheet, "UNICODE_FONTS", ())
+    monkeypatch.setattr(pdf_fonts, "UNICODE_FONTS", ())
     store = open_store(wp.db)
     try:
         with store.session() as session:

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
@@ -27,22 +25,13 @@ from sqlalchemy.orm import Session as OrmSession
 from app.models import Attendance, Person, Registration, ScheduledSession, Staff
 from app.services.clock import local_date
 from app.services.errors import Refused
+from app.services.pdf_fonts import unicode_font
 from app.services.settings import PROGRAM_NAME, get_setting, program_zone
 
 TEMPLATE_COLUMNS = ("id", "name", "day", "join", "leave", "status")
 PRESENT, ABSENT = "present", "absent"
 COLUMNS = (("Name", 58.0, "LEFT"), ("ID", 28.0, "LEFT"), ("Signature", 56.0, "LEFT"),
            ("Time in", 24.0, "CENTER"), ("Time out", 24.0, "CENTER"))
-# Fonts that cover more than Latin-1, where the system has one; else Helvetica, and names
-# outside Windows-1252 print with '?' (the id beside them still identifies the person).
-UNICODE_FONTS = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/TTF/DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
-    ("/System/Library/Fonts/Supplemental/Arial.ttf", "Arial Bold.ttf"),
-    (os.path.join(os.environ.get("WINDIR", r"C:\Windows"), "Fonts", "arial.ttf"), "arialbd.ttf"),
-)
 
 
 @dataclass(frozen=True)
@@ -137,7 +126,7 @@ class _SheetPdf(FPDF):
         super().__init__(format=paper)
         self.roster = r
         self.day: date | None = None
-        self.family = _fonts(self)
+        self.family = unicode_font(self, "sheet")
         self.set_auto_page_break(True, margin=18)
         self.set_margins(12, 12, 12)
         self.set_title(f"Sign-in sheet: {r.title}")
@@ -175,18 +164,6 @@ class _SheetPdf(FPDF):
         self.set_font(self.family, "", 8)
         self.cell(0, 5, self.text_of(f"{r.program or 'Waypoint'} · session {r.key} · page "
                                      f"{self.page_no()} of {{nb}}"), align="C")
-
-
-def _fonts(pdf: FPDF) -> str:
-    for regular, bold in UNICODE_FONTS:
-        path = Path(regular)
-        if path.is_file():
-            bold_path = path.with_name(bold)
-            pdf.add_font("sheet", "", str(path))
-            pdf.add_font("sheet", "B", str(bold_path if bold_path.is_file() else path))
-            return "sheet"
-    pdf.core_fonts_encoding = "windows-1252"
-    return "helvetica"
 
 
 def render_pdf(r: Roster, days: Sequence[date] | None = None, *, walk_ins: int = 5,

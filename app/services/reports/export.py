@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.services.errors import Refused
+from app.services.pdf_fonts import unicode_font
 from app.services.reports.table import Table
-from app.services.signin_sheet import UNICODE_FONTS
 
 FORMATS = (".csv", ".xlsx", ".pdf")
 WIDEST = 40  # characters of one cell in the aligned text
@@ -84,21 +84,9 @@ def _xlsx(table: Table, path: Path) -> None:
     book.save(path)
 
 
-def _font(pdf: FPDF) -> str:
-    for regular, bold in UNICODE_FONTS:
-        found = Path(regular)
-        if found.is_file():
-            heavy = found.with_name(bold)
-            pdf.add_font("report", "", str(found))
-            pdf.add_font("report", "B", str(heavy if heavy.is_file() else found))
-            return "report"
-    pdf.core_fonts_encoding = "windows-1252"
-    return "helvetica"
-
-
 def _pdf(table: Table, path: Path) -> None:
     pdf = FPDF(orientation="landscape" if len(table.columns) > 5 else "portrait")
-    family = _font(pdf)
+    family = unicode_font(pdf, "report")
 
     def text(value: str) -> str:
         if family != "helvetica":
