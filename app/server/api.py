@@ -179,11 +179,12 @@ def create_app(store: Store, *, clock: Callable[[], datetime] = utcnow,
     def pull(body: schemas.PullRequest, email: Annotated[str, Depends(signed_in)]) -> Any:
         with store.session() as session, session.begin():
             page = feed.pull(session, email, body.client_id, body.cursor,
-                             fates_from=body.fates_from, limit=body.limit, scope=body.scope)
+                             fates_from=body.fates_from, limit=body.limit, scope=body.scope,
+                             horizon=body.horizon)
         return schemas.PullResponse(
             rows=[schemas.PulledRow(table=t, key=k, row=r) for t, k, r in page.rows],
             cursor=page.cursor, more=page.more, acknowledged=page.acknowledged,
             fates=[schemas.Fate(seq=s, status=f, reason=r) for s, f, r in page.fates],
-            reset=page.reset, scope=page.scope)
+            reset=page.reset, scope=page.scope, horizon=page.horizon)
 
     return app

@@ -110,12 +110,16 @@ class Page:
     fates: list[tuple[int, str, str | None]] = field(default_factory=list)
     reset: bool = False
     scope: str = ""
+    horizon: int = 0
 
 
 def pull(session: OrmSession, email: str, client_id: str, cursor: int, *,
-         fates_from: int | None = None, limit: int = PAGE, scope: str | None = None) -> Page:
+         fates_from: int | None = None, limit: int = PAGE, scope: str | None = None,
+         horizon: int | None = None) -> Page:
     """One page after `cursor`. `scope` is the token the client's rows were pulled under; a
-    client whose view widened since (another cohort, a role) starts over."""
+    client whose view widened since (another cohort, a role) starts over. `horizon` is the
+    one the client's rows (or the download under way) began under: a cursor behind the
+    horizon is fine when no tombstone was dropped since, and a reset otherwise."""
     holder = owner(session, client_id)
     if holder is not None and holder != email:
         raise ForeignClient(f"This store's commands are synced by {holder}.")
@@ -127,10 +131,11 @@ def pull(session: OrmSession, email: str, client_id: str, cursor: int, *,
             select(Push.seq, Push.status, Push.reason)
             .where(Push.client_id == client_id, Push.seq >= fates_from).order_by(Push.seq))]
     newest = session.scalar(select(func.max(Change.server_seq))) or 0
-    horizon = int(get_setting(session, HORIZON) or 0)
     view = scope_for(session, email)
     page.scope = view.token()
-    if cursor and (cursor < horizon or cursor > newest
+    page.horizon = current = int(get_setting(session, HORIZON) or 0)
+    dropped_since = cursor < current and (horizon is None or horizon < current)
+    if cursor and (dropped_since or cursor > newest
                    or (scope is not None and view.widened_or_moved(scope))):
         page.reset = True
         return page

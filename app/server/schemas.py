@@ -126,6 +126,7 @@ class PullRequest(_Body):
     fates_from: Annotated[int | None, Field(ge=1, le=MAX_SEQ)] = None
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE)] = MAX_PAGE
     scope: Annotated[str | None, Field(max_length=MAX_SCOPE)] = None
+    horizon: Annotated[int | None, Field(ge=0, le=MAX_CURSOR)] = None
 
 
 class PulledRow(BaseModel):
@@ -150,3 +151,4 @@ class PullResponse(BaseModel):
     fates: list[Fate]
     reset: bool
     scope: str
+    horizon: int

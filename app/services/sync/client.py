@@ -200,7 +200,8 @@ def _pull(client: httpx.Client, store: Store, conn: Connection, token: str,
     ask = cursor if staged is None else staged
     while True:
         request = {"protocol": PROTOCOL, "client_id": conn.client_id, "cursor": ask,
-                   "fates_from": pull.first_waiting(store), "scope": pull.scope(store) or None}
+                   "fates_from": pull.first_waiting(store), "scope": pull.scope(store) or None,
+                   "horizon": pull.horizon(store)}
         response = _post(client, f"{conn.url}/v1/pull", request, token)
         body = _answer(response, conn)
         if body.get("reset"):
@@ -215,7 +216,7 @@ def _pull(client: httpx.Client, store: Store, conn: Connection, token: str,
         if fates:
             outbox.record(store, fates)
         pull.stage(store, list(body.get("rows") or []), int(body["cursor"]),
-                   str(body.get("scope") or ""))
+                   str(body.get("scope") or ""), int(body.get("horizon") or 0))
         ask = int(body["cursor"])
         if progress is not None:
             progress("downloaded", ask)

@@ -38,6 +38,8 @@ STAGED = "sync.staged"  # the feed number downloaded pages reach (not yet landed
 RESETTING = "sync.resetting"  # "1" while a reset's download is under way
 SCOPE = "sync.scope"  # what the user could see when this store's rows were pulled
 STAGED_SCOPE = "sync.staged_scope"
+HORIZON = "sync.horizon"  # the server's tombstone horizon when this store's rows were pulled
+STAGED_HORIZON = "sync.staged_horizon"  # …when the download under way began
 CHUNK = 500  # rows landed per statement (SQLite's limit on bound values is well above)
 
 
@@ -55,6 +57,13 @@ def scope(store: Store) -> str | None:
         return get_setting(session, STAGED_SCOPE) or get_setting(session, SCOPE)
 
 
+def horizon(store: Store) -> int | None:
+    """The server's horizon the download under way began under, else the landed rows'."""
+    with store.session() as session:
+        found = get_setting(session, STAGED_HORIZON) or get_setting(session, HORIZON)
+        return int(found) if found else None
+
+
 def first_waiting(store: Store) -> int | None:
     """The lowest push number still waiting for its fate: the server says what became of
     those from there on (a push whose answer was lost)."""
@@ -67,19 +76,23 @@ def start_reset(store: Store) -> None:
     """The server no longer has what this store missed: download everything afresh."""
     with store.session() as session, session.begin():
         session.execute(delete(Incoming))
+        session.execute(text("DELETE FROM settings WHERE key = :key"), {"key": STAGED_HORIZON})
         put_setting(session, STAGED, "0")
         put_setting(session, RESETTING, "1")
 
 
-def stage(store: Store, rows: list[dict[str, Any]], cursor: int, view: str) -> None:
-    """Keep one downloaded page, the cursor it reached and the view it was pulled under,
-    together."""
+def stage(store: Store, rows: list[dict[str, Any]], cursor: int, view: str,
+          server_horizon: int) -> None:
+    """Keep one downloaded page, the cursor it reached, the view it was pulled under and
+    (from its first page) the horizon the download began under, together."""
     with store.session() as session, session.begin():
         if rows:
             session.execute(Incoming.__table__.insert(), [
                 {"tbl": r["table"], "pk": r["key"], "row": r["row"]} for r in rows])
         put_setting(session, STAGED, str(cursor))
         put_setting(session, STAGED_SCOPE, view)
+        if get_setting(session, STAGED_HORIZON) is None:
+            put_setting(session, STAGED_HORIZON, str(server_horizon))
 
 
 def land(store: Store, progress: Callable[[int], None] | None = None) -> int:
@@ -104,7 +117,8 @@ def land(store: Store, progress: Callable[[int], None] | None = None) -> int:
                 applied = _apply(session, progress)
                 put_setting(session, CURSOR, str(staged))
                 put_setting(session, SCOPE, get_setting(session, STAGED_SCOPE) or "")
-                for key in (STAGED, STAGED_SCOPE, RESETTING):
+                put_setting(session, HORIZON, get_setting(session, STAGED_HORIZON) or "0")
+                for key in (STAGED, STAGED_SCOPE, STAGED_HORIZON, RESETTING):
                     session.execute(text("DELETE FROM settings WHERE key = :key"),
                                     {"key": key})
                 _replay_waiting(session)
