@@ -12,6 +12,7 @@ from app.services.commands import RestoreProgram
 from app.services.programs import versions
 from app.services.programs.dump import dump_program
 from app.services.programs.export import export_spec
+from app.services.settings import program_zone
 
 
 def _args(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +51,8 @@ def versions_verb(args: argparse.Namespace, ctx: Context) -> int:
                        "diff": versions.diff(before, version.text,
                                              old=f"version {version.number - 1}",
                                              new=f"version {version.number}")}
-            ctx.emit(payload, f"Version {version.number}, {version.at:%Y-%m-%d %H:%M} by "
+            when = version.at.astimezone(program_zone(session))
+            ctx.emit(payload, f"Version {version.number}, {when:%Y-%m-%d %H:%M} by "
                               f"{version.actor or '-'} ({version.source})\n{payload['diff']}")
             return 0
     first, second = found
@@ -65,10 +67,12 @@ def versions_verb(args: argparse.Namespace, ctx: Context) -> int:
 def _list(ctx: Context) -> int:
     with ctx.store.session() as session:
         lines = versions.history(session)
+        zone = program_zone(session)
     ctx.emit({"versions": [{"number": v.number, "at": v.at, "actor": v.actor,
                             "source": v.source, "added": v.added, "removed": v.removed}
                            for v in lines]},
-             "\n".join(f"{v.number:>4}  {v.at:%Y-%m-%d %H:%M}  {v.actor or '-':<28} "
+             "\n".join(f"{v.number:>4}  {v.at.astimezone(zone):%Y-%m-%d %H:%M}  "
+                       f"{v.actor or '-':<28} "
                        f"+{v.added} -{v.removed}  {v.source}" for v in lines)
              or "No versions yet: the first change to the definitions makes version 1.")
     return 0
