@@ -49,16 +49,17 @@ from app.views.attendance_view import AttendanceView
 from app.views.audit_panel import AuditPanel
 from app.views.board_view import BoardView
 from app.views.cohort_tree import CohortTreePanel
-from app.views.conflicts_panel import RETRY, ConflictsPanel
+from app.views.conflicts_panel import ConflictsPanel
 from app.views.first_start import ProfileDialog
 from app.views.inbox_view import InboxView
 from app.views.inbox_window import InboxWindow
+from app.views.main_syncing import SyncActions
 from app.views.outbox_panel import OutboxPanel
 from app.views.people_panel import PeoplePanel
 from app.views.program_editor import ProgramPanel
 from app.views.reports_view import ReportsView
 from app.views.scheduler_clock import SchedulerClock
-from app.views.sync_panel import SyncClock, SyncStatusButton, outcome_message, sign_in_dialog
+from app.views.sync_panel import SyncClock, SyncStatusButton
 from app.views.timeline_view import TimelineView
 from app.views.worker import DbWorker
 
@@ -70,7 +71,7 @@ PEOPLE_FLAGS = {"progress", "membership", "person", "people", "sessions", "signa
 TREE_FLAGS = {"people", "cohorts", "definitions"}  # members or cohorts themselves changed
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SyncActions, QMainWindow):
     def __init__(self, store: Store, *, run_scheduler: bool = True) -> None:
         super().__init__()
         self.store = store
@@ -351,62 +352,6 @@ class MainWindow(QMainWindow):
             self.tray.show()
         title = "New alert" if len(fresh) == 1 else f"{len(fresh)} new alerts"
         self.tray.showMessage(title, fresh[0]["message"])
-
-    # -- sync -------------------------------------------------------------------------------
-
-    def sign_in(self) -> None:
-        dialog = sign_in_dialog(self.worker, self.user, self.sync_clock.state.status, self)
-        dialog.signed_in.connect(lambda _login: self.sync_clock.sync_now())
-        dialog.finished.connect(dialog.deleteLater)
-        self.sign_in_window: Any = dialog  # while it is open (tests reach it here)
-        dialog.open()
-
-    def sign_out(self) -> None:
-        status = self.sync_clock.state.status
-        if status is None or not status.signed_in:
-            self.statusBar().showMessage("Sync: this store is not signed in.", 5000)
-            return
-        self.sync_clock.sign_out(lambda: self.statusBar().showMessage(
-            f"Signed out of {status.url}; the commands made here wait for the next sign-in.",
-            8000))
-
-    def sync_now(self) -> None:
-        status = self.sync_clock.state.status
-        if status is not None and not status.signed_in:
-            self.sign_in()
-        elif self.sync_clock.sync_now():
-            self._sync_asked = True
-        else:
-            self.statusBar().showMessage("Sync: already syncing.", 3000)
-
-    def _synced(self, outcome: Any) -> None:
-        """Say what a sync did when asked, or when it moved something (and show what it
-        brought); the clock's quiet runs (nothing new, still offline) only update the status
-        button."""
-        report = outcome.report
-        moved = report is not None and bool(report.pushed or report.pulled)
-        if moved or self._sync_asked:
-            self.statusBar().showMessage(outcome_message(outcome), 8000)
-        self._sync_asked = False
-        if moved:  # other people's changes, or this laptop's put back as the server has them
-            self.on_changed(Result(ok=True))
-            self.conflicts.refresh()
-
-    def _new_conflicts(self, _count: int) -> None:
-        """A refusal is shown, not only counted: the conflicts come to the front."""
-        self.show_conflicts(focus=False)
-
-    def show_conflicts(self, focus: bool = True) -> None:
-        dock = self.docks["conflicts"]
-        dock.show()
-        dock.raise_()
-        if focus:
-            self.conflicts.table.setFocus()
-
-    def _outbox_changed(self, action: str) -> None:
-        self.sync_clock.refresh()
-        if action == RETRY:
-            self.sync_clock.sync_now()
 
     # -- acting -----------------------------------------------------------------------------
 
