@@ -11,6 +11,7 @@ machine's own.
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import socket
 import sys
@@ -208,3 +209,30 @@ def run_with_stdin(tool: Waypoint, stdin: str, *argv: str) -> tuple[int, str, st
         return tool.run(*argv)
     finally:
         sys.stdin = saved
+
+
+def rows(store: Store, scope: Any = None) -> dict[str, list[str]]:
+    """Every synced row as plain JSON, sorted, table by table (narrowed to a Scope where
+    given): what a laptop and the server must agree on."""
+    from app.services.sync.tables import row_filter, synced_tables, to_wire
+
+    found: dict[str, list[str]] = {}
+    with store.session() as session:
+        for table in synced_tables():
+            query = select(table)
+            if (only := row_filter(table)) is not None:
+                query = query.where(only)
+            if scope is not None:
+                query = query.where(scope.where(table))
+            found[table.name] = sorted(json.dumps(to_wire(table, r), sort_keys=True)
+                                       for r in session.execute(query))
+    return found
+
+
+def seen_by(server: Store, email: str) -> dict[str, list[str]]:
+    """The server's rows as the account `email` may see them."""
+    from app.server.visibility import scope_for
+
+    with server.session() as session:
+        scope = scope_for(session, email)
+    return rows(server, scope)

@@ -57,21 +57,28 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from sqlalchemy import func, select
-from sync_fixtures import PASSWORD, MemoryKeyring, Postgres, Service, run_with_stdin, serve_app
+from sync_fixtures import (
+    PASSWORD,
+    MemoryKeyring,
+    Postgres,
+    Service,
+    rows,
+    run_with_stdin,
+    seen_by,
+    serve_app,
+)
 
 from app.models import Incoming, Operation, Push
 from app.models.store import Store, open_store
 from app.server import feed
 from app.server.api import create_app
 from app.server.database import open_server_store
-from app.server.visibility import Scope, scope_for
 from app.services.settings import CLIENT, get_setting
 from app.services.sync import client as sync_client
 from app.services.sync import pull
 from app.services.sync.account import connection, load_token
 from app.services.sync.outbox import PENDING
 from app.services.sync.protocol import ACCEPTED, DUPLICATE, REFUSED, syncable
-from app.services.sync.tables import row_filter, synced_tables, to_wire
 
 PROGRAM = """
 [program]
@@ -167,27 +174,6 @@ PLAIN = st.builds(lambda verb, p, m: (verb, p, m), st.sampled_from(["complete", 
 
 
 # --- comparing stores (as in test_sync_pull.py) ---------------------------------------------------
-
-
-def rows(store: Store, scope: Scope | None = None) -> dict[str, list[str]]:
-    """Every synced row, as plain JSON, sorted: what two stores must agree on."""
-    found: dict[str, list[str]] = {}
-    with store.session() as session:
-        for table in synced_tables():
-            query = select(table)
-            if (only := row_filter(table)) is not None:
-                query = query.where(only)
-            if scope is not None:
-                query = query.where(scope.where(table))
-            found[table.name] = sorted(json.dumps(to_wire(table, r), sort_keys=True)
-                                       for r in session.execute(query))
-    return found
-
-
-def seen_by(server: Store, email: str) -> dict[str, list[str]]:
-    with server.session() as session:
-        scope = scope_for(session, email)
-    return rows(server, scope)
 
 
 def differences(here: dict[str, list[str]], there: dict[str, list[str]]) -> str:

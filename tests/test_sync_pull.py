@@ -8,7 +8,6 @@ pushed: compared table by table, row by row.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -18,16 +17,15 @@ from typing import Any
 import pytest
 from conftest import Waypoint
 from sqlalchemy import select
-from sync_fixtures import PASSWORD, Service, run_with_stdin
+from sync_fixtures import PASSWORD, Service, rows, run_with_stdin
+from sync_fixtures import seen_by as server_rows
 
 from app.models import Milestone, Operation, OutboxMessage, Person, PersonAttribute, Push
 from app.models.store import Store, open_store
 from app.server import feed
-from app.server.visibility import Scope, scope_for
 from app.services.commands import Attend
 from app.services.settings import CLIENT, get_setting
 from app.services.sync import client
-from app.services.sync.tables import row_filter, synced_tables, to_wire
 from app.services.write import execute
 
 PROGRAM = """
@@ -142,21 +140,6 @@ def program(laptop: Laptop) -> Waypoint:
     return admin
 
 
-def rows(store: Store, scope: Scope | None = None) -> dict[str, list[str]]:
-    """Every synced row, as plain JSON, sorted: what two stores must agree on."""
-    found: dict[str, list[str]] = {}
-    with store.session() as session:
-        for table in synced_tables():
-            query = select(table)
-            if (only := row_filter(table)) is not None:
-                query = query.where(only)
-            if scope is not None:
-                query = query.where(scope.where(table))
-            found[table.name] = sorted(json.dumps(to_wire(table, r), sort_keys=True)
-                                       for r in session.execute(query))
-    return found
-
-
 def local(tool: Waypoint) -> dict[str, list[str]]:
     store = open_store(tool.db)
     try:
@@ -166,9 +149,7 @@ def local(tool: Waypoint) -> dict[str, list[str]]:
 
 
 def seen_by(service: Service, email: str) -> dict[str, list[str]]:
-    with service.store.session() as session:
-        scope = scope_for(session, email)
-    return rows(service.store, scope)
+    return server_rows(service.store, email)
 
 
 def attribute(tool: Waypoint, person: str, key: str) -> str | None:
