@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.services.access import PERMISSIONS
 from app.services.programs import (
     ProgramError,
     ProgramInvalid,
@@ -489,7 +490,10 @@ def programs(draw):
             start, end, draw(st.none() | _text), draw(st.none() | _text), draw(st.none() | _text),
             draw(st.booleans()), _some(draw, emails, max_size=2),
             draw(st.sampled_from(["admin", "self"])), *pair))
-    return ProgramSpec(program, staff, cohorts, [], templates, campaigns, milestones, sessions)
+    permissions = draw(st.none() | st.dictionaries(st.sampled_from(list(PERMISSIONS)),
+                                                   st.lists(_text, max_size=2)))
+    return ProgramSpec(program, staff, cohorts, [], templates, campaigns, milestones, sessions,
+                       permissions)
 
 
 def _milestone(draw, index, key, earlier, cohorts, emails, templates, campaigns):

@@ -326,18 +326,26 @@ def test_the_access_review_lists_roles_permissions_and_when_each_last_acted(
         wp: Waypoint) -> None:
     payload = report(wp, "access", "--from", D[1], "--to", D[5])
 
-    assert payload["columns"] == ["staff", "name", "roles", "cohorts", "approves", "reviews",
-                                  "last_acted", "actions"]
+    assert payload["columns"] == ["staff", "name", "roles", "permissions", "cohorts",
+                                  "approves", "reviews", "last_acted", "actions"]
     # deposit is approved by finance (and admins); intake is reviewed by managers (and
     # admins). Last acted: Avery D1, Ollie D3, Lee D4, Casey's last review D8, Hana never.
     # Actions between D1 and D5: one each for Avery, Ollie and Lee.
+    # Without [permissions] every staff member may approve, mark attendance and export;
+    # admins hold everything.
+    staff = "approve, export, mark_attendance"
+    everything = ("administer, approve, edit_programs, export, mark_attendance, "
+                  "see_restricted")
     assert payload["rows"] == [
-        [AVERY, "Avery Advisor", "advisor", "fall", "", "", "2026-09-02T09:00:00+00:00", 1],
-        [ADMIN, "Casey Coordinator", "admin", "", "deposit", "intake, launch",
+        [AVERY, "Avery Advisor", "advisor", staff, "fall", "", "",
+         "2026-09-02T09:00:00+00:00", 1],
+        [ADMIN, "Casey Coordinator", "admin", everything, "", "deposit", "intake, launch",
          "2026-09-09T09:00:00+00:00", 0],
-        [HANA, "Hana Head", "manager", "onboarding", "", "intake", None, 0],
-        [LEE, "Lee Finance", "finance", "", "deposit", "", "2026-09-05T09:00:00+00:00", 1],
-        [OLLIE, "Ollie Advisor", "advisor", "spring", "", "", "2026-09-04T09:00:00+00:00", 1],
+        [HANA, "Hana Head", "manager", staff, "onboarding", "", "intake", None, 0],
+        [LEE, "Lee Finance", "finance", staff, "", "deposit", "",
+         "2026-09-05T09:00:00+00:00", 1],
+        [OLLIE, "Ollie Advisor", "advisor", staff, "spring", "", "",
+         "2026-09-04T09:00:00+00:00", 1],
     ]
     # For spring: its staff, the staff of onboarding above it, and the admins.
     assert [r[0] for r in rows(wp, "access", "--cohort", "spring")] == [ADMIN, HANA, OLLIE]

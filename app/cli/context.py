@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session as OrmSession
+
 from app.models.store import Store, open_store
+from app.services import lookup
+from app.services.access import restrict, viewer_for
 from app.services.clock import parse_time, utcnow
 from app.services.commands import Command
 from app.services.errors import Refused
@@ -47,6 +53,25 @@ class Context:
             except Refused as refusal:
                 raise Failure(refusal.message) from refusal
         return self._store
+
+    @contextmanager
+    def reading(self, by: str | None, *, about: str | None = None,
+                needs: str | None = None) -> Iterator[OrmSession]:
+        """A session that reads as `by` (default: the profile's user): milestones restricted to
+        roles they lack are left out of everything it reads. `about`: the participant the
+        output is about (reading one's own record shows all of it); `needs`: a permission
+        the reader must hold (export)."""
+        with self.store.session() as session:
+            try:
+                viewer = viewer_for(session, by)
+                if needs:
+                    viewer.require(needs, session)
+            except Refused as refusal:
+                raise Failure(refusal.message) from refusal
+            own = viewer.person is not None and about is not None and (
+                (found := lookup.person_by_ref(session, about)) is not None
+                and found.id == viewer.person)
+            yield restrict(session, frozenset() if own else viewer.hidden)
 
     def time(self, text: str | None) -> datetime:
         if not text:

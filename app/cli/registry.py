@@ -35,5 +35,16 @@ def acting(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", help="who acts: a staff email, or the participant's id or email")
 
 
-def reading(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--at", help="compute past due and progress as of this time")
+def reading(parser: argparse.ArgumentParser, *, at: bool = True) -> None:
+    """Every verb that reads takes --by: who reads (restricted milestones are left out for
+    those without the role)."""
+    if at:
+        parser.add_argument("--at", help="compute past due and progress as of this time")
+    reader(parser, "--by")
+
+
+def reader(parser: argparse.ArgumentParser, flag: str) -> None:
+    parser.add_argument(flag, dest="reader", metavar="WHO",
+                        help="who reads: a staff email or a participant's id or email "
+                             "(default: the profile's user); milestones restricted to roles "
+                             "they lack are left out")

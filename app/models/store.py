@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+READER = "waypoint_reader"  # Session.info: whose view the session reads
 
 
 @dataclass
@@ -32,6 +33,13 @@ class Store:
 
     def session(self) -> OrmSession:
         return self.sessions()
+
+    def as_reader(self, who: str) -> Store:
+        """The same store, its sessions reading as `who`: app/services/access.py leaves out
+        what they may not see. Commands run through it still see everything (the write path
+        checks what its actor may name)."""
+        return replace(self, sessions=sessionmaker(self.engine, expire_on_commit=False,
+                                                   info={READER: who}))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -3,7 +3,8 @@ lacks.
 
 A staff member assigned to cohorts sees those cohorts and the cohorts below them (as for
 approvals); an admin, or staff assigned to no cohort, sees every participant. A milestone
-with `visible_to` reaches only staff holding one of those roles, and admins; nothing that
+with `visible_to` reaches only staff holding one of those roles, those whose roles hold
+`see_restricted`, and admins (app/services/access.py); nothing that
 hangs off a hidden milestone (its steps, sessions, progress and their history) travels
 either, nor the program's versions (whole files, naming every milestone). Definitions
 (cohorts, gates, staff, templates) reach every signed-in account.
@@ -21,8 +22,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, Table, and_, false, or_, select, true
 from sqlalchemy.orm import Session as OrmSession
 
-from app.models import CohortStaff, Membership, Milestone, Progress, ScheduledSession, StaffRole
+from app.models import CohortStaff, Membership, Progress, ScheduledSession
 from app.services import lookup
+from app.services.access import hidden_milestones, permissions_of, role_permissions, staff_roles
 from app.services.rules.approvals import descendants
 
 
@@ -100,14 +102,11 @@ def _digest(text: str) -> str:
 
 def scope_for(session: OrmSession, email: str) -> Scope:
     staff = lookup.staff_by_email(session, email)
-    restricted = session.execute(select(Milestone.id, Milestone.visible_to)).all()
     if staff is None:  # an account with no staff record: the definitions only
-        return Scope(email, None, frozenset(),
-                     frozenset(m for m, roles in restricted if roles))
-    roles = set(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff.id)))
+        return Scope(email, None, frozenset(), hidden_milestones(session, (), ()))
+    roles = staff_roles(session, staff.id)
     admin = "admin" in roles
-    hidden = frozenset() if admin else frozenset(
-        m for m, allowed in restricted if allowed and not roles.intersection(allowed))
+    hidden = hidden_milestones(session, roles, permissions_of(roles, role_permissions(session)))
     staffed = set(session.scalars(
         select(CohortStaff.cohort_id).where(CohortStaff.staff_id == staff.id)))
     cohorts = None if admin or not staffed else frozenset(descendants(session, staffed))

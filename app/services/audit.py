@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, literal, select, text, update
+from sqlalchemy import Row, func, insert, literal, or_, select, text, update
 from sqlalchemy.orm import Session as OrmSession
 
 from app.models import AuditEntry, AuditHead, Operation
+from app.services.access import hidden_names
 from app.services.clock import utcnow
 from app.services.settings import CLIENT, get_setting
 
@@ -142,9 +143,18 @@ def entries(session: OrmSession, *, actor: str | None = None, command: str | Non
             refused_only: bool = False, since: datetime | None = None,
             before: datetime | None = None, limit: int | None = None) -> list[Entry]:
     """The newest entries first that match every filter given: actor and command name
-    without regard to case, the command's time in [since, before)."""
+    without regard to case, the command's time in [since, before). A session restricted to
+    a reader (app/services/access.py) leaves out the entries about milestones hidden from
+    them: named in the command, or in the reason it was refused."""
     query = select(AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.device,
                    AuditEntry.command, AuditEntry.outcome, AuditEntry.reason, AuditEntry.op_id)
+    keys, titles = hidden_names(session)
+    if keys:
+        named = AuditEntry.args["milestone"].as_string()
+        query = query.where(or_(named.is_(None), named.not_in(keys)))
+        for title in titles:
+            query = query.where(or_(AuditEntry.reason.is_(None),
+                                    ~AuditEntry.reason.contains(title, autoescape=True)))
     if actor:
         query = query.where(func.lower(AuditEntry.actor) == actor.strip().lower())
     if command:

@@ -51,6 +51,7 @@ from app.models import (
     ProgressEvent,
 )
 from app.models.store import Store
+from app.services.access import restrict
 from app.services.errors import Refused
 from app.services.settings import get_setting, put_setting
 
@@ -88,7 +89,9 @@ class Batch:
     files: dict[str, str] = field(default_factory=dict)  # file names, in the directory
 
 
-def export(store: Store, directory: Path, fmt: str, *, full: bool, at: datetime) -> Batch:
+def export(store: Store, directory: Path, fmt: str, *, full: bool, at: datetime,
+           hidden: frozenset[uuid.UUID] = frozenset()) -> Batch:
+    """`hidden`: milestones the reader may not see, left out of the batch with their rows."""
     if fmt not in FORMATS:
         raise Refused(f"Unknown format '{fmt}': choose {' or '.join(FORMATS)}.")
     try:
@@ -96,6 +99,7 @@ def export(store: Store, directory: Path, fmt: str, *, full: bool, at: datetime)
     except OSError as exc:
         raise Refused(f"{directory}: cannot write there ({exc.strerror}).") from exc
     with store.session() as session:
+        restrict(session, hidden)
         _snapshot(session)
         since = 0 if full else int(get_setting(session, LAST_SEQ) or 0)
         watermark = session.scalar(select(func.max(Operation.seq))) or 0

@@ -31,6 +31,7 @@ class Actor:
     staff: Staff | None = None
     person: Person | None = None
     roles: frozenset[str] = frozenset()
+    permissions: frozenset[str] = frozenset()  # app/services/access.py: what the roles allow
 
     @property
     def is_staff(self) -> bool:
@@ -39,6 +40,9 @@ class Actor:
     @property
     def is_admin(self) -> bool:
         return "admin" in self.roles
+
+    def may(self, permission: str) -> bool:
+        return self.label == "system" or permission in self.permissions
 
     def has_any_role(self, roles: list[str] | tuple[str, ...] | set[str]) -> bool:
         return bool(self.roles.intersection(roles))

@@ -16,12 +16,11 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from app.models import Operation, StaffRole
+from app.models import Operation
 from app.models.store import Store
-from app.services import audit, lookup
+from app.services import access, audit, lookup
 from app.services import demo as _demo  # noqa: F401 - registers the demo handler
 from app.services import rules as _rules  # noqa: F401 - registers every handler and rule
 from app.services import scheduler as _scheduler  # noqa: F401 - registers the tick
@@ -54,10 +53,9 @@ def resolve_actor(session: OrmSession, by: str | None) -> Actor:
         raise Refused("No user is set for this store: run `waypoint init` or give --by.")
     staff = lookup.staff_by_email(session, ref)
     if staff is not None:
-        roles = frozenset(
-            session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff.id))
-        )
-        return Actor(label=staff.email, staff=staff, roles=roles)
+        roles = access.staff_roles(session, staff.id)
+        return Actor(label=staff.email, staff=staff, roles=roles,
+                     permissions=access.permissions_of(roles, access.role_permissions(session)))
     person = lookup.person_by_ref(session, ref)
     if person is not None:
         return Actor(label=person.external_id, person=person)
@@ -120,11 +118,15 @@ def execute_in(session: OrmSession, command: Command, *, dry_run: bool = False,
     them. `log=False` replays an operation already in the log (a pull's waiting commands)."""
     from app.services.sync import capture
 
+    access.unrestricted(session)
     handler = HANDLERS.get(type(command))
     if handler is None:
         raise TypeError(f"no handler for {type(command).__name__}")
     work = Work(session=session, op_id=command.op_id, at=command.at,
                 actor=resolve_actor(session, command.by), expected=dict(expected or {}))
+    if work.actor.staff is not None:
+        access.refuse_hidden(session, work.actor.roles, work.actor.permissions,
+                             _milestones_named(command))
     capturing = not dry_run and capture.begin(session, command)
     handler(command, work)
     run_rules(work)
@@ -135,6 +137,15 @@ def execute_in(session: OrmSession, command: Command, *, dry_run: bool = False,
     session.flush()
     return Result(ok=True, changes=work.changes, flags=frozenset(work.flags),
                   op_id=command.op_id, dry_run=dry_run)
+
+
+def _milestones_named(command: Command) -> list[str]:
+    """The milestone keys a command names: its `milestone`, or the (person, milestone) pairs of
+    a selection."""
+    named = getattr(command, "milestone", None)
+    pairs = getattr(command, "items", ())
+    return ([named] if isinstance(named, str) else []) + [
+        pair[1] for pair in pairs if isinstance(pair, tuple) and len(pair) == 2]
 
 
 def _audit_refusal(session: OrmSession, command: Command, reason: str) -> None:

@@ -7,7 +7,7 @@ import dataclasses
 from datetime import date
 
 from app.cli.context import Context, Failure
-from app.cli.registry import acting, reading, verb
+from app.cli.registry import acting, verb
 from app.cli.verbs.acting import progress_verb, report
 from app.services import commands as c
 from app.services.clock import parse_date
@@ -42,13 +42,13 @@ def _inbox_args(parser: argparse.ArgumentParser) -> None:
                         help="whose inbox: a staff member's email")
     parser.add_argument("--evidence", action="store_true",
                         help="with each request, its steps and its history")
-    reading(parser)
+    parser.add_argument("--at", help="compute deadlines as of this time")
 
 
 @verb("inbox", "the requests a staff member may act on now, soonest deadline first", _inbox_args)
 def show_inbox(args: argparse.Namespace, ctx: Context) -> int:
     at = ctx.time(args.at)
-    with ctx.store.session() as session:
+    with ctx.reading(args.who) as session:
         items = inbox(session, args.who, at)
         found = evidence(session, [i.progress_id for i in items]) if args.evidence else {}
     payload = {"items": [

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.cli.context import Context, Failure, to_json
-from app.cli.registry import verb
+from app.cli.registry import reader, verb
 from app.services import audit
 from app.services.clock import parse_date, parse_time
 from app.services.settings import program_zone
@@ -32,6 +32,7 @@ def _args(parser: argparse.ArgumentParser) -> None:
                         help="up to this date (the whole day) or time (not included)")
     parser.add_argument("--limit", type=int, default=LIMIT, metavar="N",
                         help=f"at most N entries, the newest (default {LIMIT}; 0: all)")
+    reader(parser, "--as")
 
 
 @verb("audit", "who did what, when, on which machine, and what came of it; "
@@ -39,7 +40,7 @@ def _args(parser: argparse.ArgumentParser) -> None:
 def show_audit(args: argparse.Namespace, ctx: Context) -> int:
     if args.action == "verify":
         return _verify(ctx)
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader) as session:
         zone = program_zone(session)
         since = _when("--from", args.since, zone)
         until = _when("--to", args.until, zone, end_of_day=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli.context import Context
-from app.cli.registry import verb
+from app.cli.registry import reading, verb
 from app.services import lookup
 from app.services.queries.board import cohort_tree, subtree
 from app.services.queries.gate_board import (
@@ -20,6 +20,7 @@ def _cohort_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("cohort", metavar="COHORT")
     parser.add_argument("--gate", metavar="KEY", help="list the members at this gate …")
     parser.add_argument("--status", choices=STATUSES, help="… whose status there is this")
+    reading(parser, at=False)
 
 
 @verb("cohort", "a cohort's members by stage gate status (sub-cohorts included)", _cohort_args)
@@ -27,7 +28,7 @@ def cohort(args: argparse.Namespace, ctx: Context) -> int:
     if (args.gate is None) != (args.status is None):  # wrong usage: exit 2, as argparse does
         ctx.fail("--gate and --status go together: name the gate and the status to list.")
         return 2
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader) as session:
         found = lookup.cohort(session, args.cohort)
         ids = subtree(cohort_tree(session), found.id)
         members = member_count(session, ids)

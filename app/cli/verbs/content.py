@@ -8,7 +8,7 @@ import dataclasses
 from pathlib import Path
 
 from app.cli.context import Context, Failure
-from app.cli.registry import acting, verb
+from app.cli.registry import acting, reading, verb
 from app.cli.verbs.acting import report
 from app.services import commands as c
 from app.services.errors import Refused
@@ -95,11 +95,12 @@ def _responses_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("milestone", metavar="MILESTONE")
     parser.add_argument("--survey", metavar="KEY", help="which survey (default: the active one)")
     parser.add_argument("--cohort", metavar="COHORT", help="only participants of this cohort")
+    reading(parser, at=False)
 
 
 @verb("responses", "a milestone's survey responses and their summary", _responses_args)
 def responses(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader) as session:
         try:
             results = survey_results(session, args.milestone, args.survey, args.cohort)
         except Refused as refused:
@@ -125,11 +126,12 @@ def _file_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME", help="the file's name, as `show` lists it")
     parser.add_argument("--out", metavar="PATH", default=".",
                         help="where to copy it (a folder or a file name; default: here)")
+    reading(parser, at=False)
 
 
 @verb("file", "copy a file handed in on a milestone out of the store", _file_args)
 def file(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader, about=args.person, needs="export") as session:
         try:
             found = attachment_named(session, args.person, args.milestone, args.name)
         except Refused as refused:

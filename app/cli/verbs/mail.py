@@ -24,7 +24,7 @@ def _plural(n: int, word: str) -> str:
 
 def send(args: argparse.Namespace, ctx: Context) -> int:
     """`outbox send [--now TIME] [--by WHO]`: deliver what is due, say what became of it."""
-    report = send_outbox(ctx.store, ctx.time(args.now or args.at), by=args.by)
+    report = send_outbox(ctx.store, ctx.time(args.now or args.at), by=args.reader)
     ctx.emit(report.as_dict(), _send_text(report))
     return 0
 

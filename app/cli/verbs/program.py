@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from app.cli.context import Context, Failure
-from app.cli.registry import acting, verb
+from app.cli.registry import acting, reading, verb
 from app.services.activity_files import with_activity_files, write_activity_files
 from app.services.commands import ApplyProgram
 from app.services.programs import ProgramInvalid, dump_program, parse_program
@@ -74,11 +74,12 @@ def apply(args: argparse.Namespace, ctx: Context) -> int:
 def _export_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE",
                         help="where to write the program file ('-': standard output)")
+    reading(parser, at=False)
 
 
 @verb("export", "write the store's definitions as a program file", _export_args)
 def export(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader, needs="export") as session:
         spec = export_spec(session)
     text = dump_program(spec)
     if args.file == "-":

@@ -21,7 +21,7 @@ def _person_args(parser: argparse.ArgumentParser) -> None:
 @verb("show", "a participant's milestones, states and due dates", _person_args)
 def show(args: argparse.Namespace, ctx: Context) -> int:
     at = ctx.time(args.at)
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader, about=args.person) as session:
         view = person_view(session, args.person, at)
     person = view.person
     payload = {
@@ -76,7 +76,7 @@ def _review(review: GateReview | None) -> dict[str, object] | None:
 
 @verb("gates", "a participant's stage gates", _person_args)
 def gates(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader, about=args.person) as session:
         person, statuses = gate_statuses(session, args.person)
         reviews = latest_reviews(session, person)
         rows = [{"key": g.key, "name": g.name, "status": s, "review": _review(reviews.get(g.id))}
@@ -96,14 +96,16 @@ def _outbox_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=["queued", "sending", "sent", "failed"])
     parser.add_argument("--now", metavar="TIME", help="send: as of this time (default: now)")
     parser.add_argument("--at", help="send: the same as --now")
-    parser.add_argument("--by", help="send: who sends (default: the profile's user)")
+    parser.add_argument("--by", dest="reader", metavar="WHO",
+                        help="who sends, or who reads (restricted milestones' mail is left "
+                             "out for those without the role); default: the profile's user")
 
 
 @verb("outbox", "mail waiting to be sent, or sent; `outbox send` delivers it", _outbox_args)
 def show_outbox(args: argparse.Namespace, ctx: Context) -> int:
     if args.action == "send":
         return mail.send(args, ctx)
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader) as session:
         messages = [
             {"to": m.to_email, "kind": m.kind, "subject": m.subject, "created_at": m.created_at,
              "status": m.status, "id": m.id.hex, "attempts": m.attempts,
@@ -120,11 +122,12 @@ def show_outbox(args: argparse.Namespace, ctx: Context) -> int:
 
 def _alerts_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="include acknowledged alerts")
+    reading(parser, at=False)
 
 
 @verb("alerts", "staff alerts", _alerts_args)
 def show_alerts(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader) as session:
         rows = alerts(session, include_acknowledged=args.all)
     text = "\n".join(f"{r['id']}  {r['kind']:<14} {r['message']}" for r in rows) or (
         "No alerts.")

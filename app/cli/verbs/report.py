@@ -56,7 +56,7 @@ def report(args: argparse.Namespace, ctx: Context) -> int:
     if start and end and start > end:
         raise Failure(f"--from {args.start} is after --to {args.end}.")
     options = Options(at=ctx.time(args.at), cohort=args.cohort, start=start, end=end)
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader, needs="export" if args.out or args.csv else None) as session:
         table = run_report(session, args.name, options)
     if args.out:
         path = Path(args.out).expanduser()

@@ -182,7 +182,7 @@ def _table(rows: list[list[str]]) -> str:
 def sessions(args: argparse.Namespace, ctx: Context) -> int:
     at = ctx.time(args.at)
     since, until = _date(args.since, "--from"), _date(args.until, "--to")
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader) as session:
         view = sessions_view(session, at, cohort=args.cohort, person=args.person,
                              milestone=args.milestone, since=since, until=until)
     payload: dict[str, Any] = {"sessions": [_plain(line) for line in view.sessions]}

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.cli.context import Context, Failure
-from app.cli.registry import acting, verb
+from app.cli.registry import acting, reading, verb
 from app.cli.verbs.acting import report
 from app.services import commands as c
 from app.services.calendar import cohort_calendar, person_calendar
@@ -100,12 +100,13 @@ def _calendar_args(parser: argparse.ArgumentParser) -> None:
     whose.add_argument("--person", metavar="PERSON", help="a participant's id or email")
     whose.add_argument("--cohort", metavar="COHORT", help="a cohort (with its sub-cohorts)")
     parser.add_argument("file", metavar="FILE", help="the .ics file to write ('-': stdout)")
+    reading(parser, at=False)
 
 
 @verb("calendar", "export sessions and due dates as an iCalendar file", _calendar_args)
 def calendar(args: argparse.Namespace, ctx: Context) -> int:
     stamp = utcnow()
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader, about=args.person, needs="export") as session:
         data = (person_calendar(session, args.person, stamp) if args.person
                 else cohort_calendar(session, args.cohort, stamp))
     if args.file == "-":

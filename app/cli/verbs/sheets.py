@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from app.cli.context import Context, Failure
-from app.cli.registry import acting, verb
+from app.cli.registry import acting, reading, verb
 from app.cli.verbs.acting import report
 from app.services import lookup
 from app.services.clock import parse_date
@@ -34,11 +34,12 @@ def _sheet_args(parser: argparse.ArgumentParser) -> None:
                         help="blank lines for walk-ins on each sheet (default 5)")
     parser.add_argument("--paper", choices=("a4", "letter"),
                         help="paper size (default: Letter in the Americas, else A4)")
+    reading(parser, at=False)
 
 
 @verb("sheet", "print a session's sign-in sheet to PDF (and its CSV template)", _sheet_args)
 def sheet(args: argparse.Namespace, ctx: Context) -> int:
-    with ctx.store.session() as session:
+    with ctx.reading(args.reader) as session:
         r = roster(session, args.session)
     days = r.days
     if args.day:

@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session as OrmSession
 
 from app.cli.context import Context, Failure
 from app.cli.registry import acting, verb
 from app.cli.verbs.program import change_summary
+from app.services.access import require_everything
 from app.services.commands import RestoreProgram
+from app.services.errors import Refused
 from app.services.programs import versions
 from app.services.programs.dump import dump_program
 from app.services.programs.export import export_spec
@@ -33,10 +39,10 @@ def versions_verb(args: argparse.Namespace, ctx: Context) -> int:
                  "restore": "versions restore N"}[args.action]
         raise Failure(f"Usage: waypoint {usage} (numbers from `waypoint versions`).")
     if args.action is None:
-        return _list(ctx)
+        return _list(ctx, args.by)
     if args.action == "restore":
         return _restore(args, ctx)
-    with ctx.store.session() as session:
+    with _everything(ctx, args.by) as session:
         found = [versions.find(session, n) for n in args.numbers]
         missing = [n for n, v in zip(args.numbers, found, strict=True) if v is None]
         if missing:
@@ -64,8 +70,19 @@ def versions_verb(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _list(ctx: Context) -> int:
-    with ctx.store.session() as session:
+@contextmanager
+def _everything(ctx: Context, by: str | None) -> Iterator[OrmSession]:
+    """Versions are whole program files: only for those who may see every milestone."""
+    with ctx.reading(by) as session:
+        try:
+            require_everything(session, "Program versions")
+        except Refused as refusal:
+            raise Failure(refusal.message) from refusal
+        yield session
+
+
+def _list(ctx: Context, by: str | None) -> int:
+    with _everything(ctx, by) as session:
         lines = versions.history(session)
         zone = program_zone(session)
     ctx.emit({"versions": [{"number": v.number, "at": v.at, "actor": v.actor,
@@ -80,7 +97,7 @@ def _list(ctx: Context) -> int:
 
 def _restore(args: argparse.Namespace, ctx: Context) -> int:
     (number,) = args.numbers
-    with ctx.store.session() as session:
+    with _everything(ctx, args.by) as session:
         version = versions.find(session, number)
         if version is None:
             raise Failure(f"There is no version {number} of the program: "

@@ -8,8 +8,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.cli.context import Context, Failure
-from app.cli.registry import verb
+from app.cli.registry import reading, verb
 from app.services import warehouse
+from app.services.access import hidden_in
 from app.services.errors import Refused
 
 
@@ -21,14 +22,17 @@ def _args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full", action="store_true",
                         help="export everything, and count the next batch from here")
     parser.add_argument("--at", help="the export's time in its manifest (default: now)")
+    reading(parser, at=False)
 
 
 @verb("warehouse", "export progress and history changed since the last export, for a data "
       "warehouse", _args)
 def warehouse_export(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.reading(args.reader, needs="export") as session:
+        hidden = hidden_in(session)
     try:
         batch = warehouse.export(ctx.store, args.directory, args.format, full=args.full,
-                                 at=ctx.time(args.at))
+                                 at=ctx.time(args.at), hidden=hidden)
     except Refused as refusal:
         raise Failure(refusal.message) from refusal
     payload = {**asdict(batch), "directory": str(args.directory)}

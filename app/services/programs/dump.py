@@ -14,6 +14,7 @@ from typing import Any
 
 import tomli_w
 
+from app.services.access import PERMISSIONS
 from app.services.programs.spec import (
     DEFAULT_COMPLETE_BY,
     ApprovalSpec,
@@ -36,6 +37,10 @@ def dump_program(spec: ProgramSpec) -> str:
     if spec.program is not None:
         blocks.append(_block("[program]", [("name", spec.program.name),
                                            ("timezone", spec.program.timezone)]))
+    if spec.permissions is not None:
+        blocks.append(_block("[permissions]", [(name, spec.permissions[name])
+                                               for name in PERMISSIONS
+                                               if name in spec.permissions]))
     for s in spec.staff:
         blocks.append(_block("[[staff]]", [("email", s.email), ("name", s.name),
                                            ("roles", s.roles or None)]))

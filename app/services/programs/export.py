@@ -22,6 +22,7 @@ from app.models import (
     Step,
     Template,
 )
+from app.services.access import stored_permissions
 from app.services.programs.codec import from_plain
 from app.services.programs.spec import (
     CampaignSpec,
@@ -142,6 +143,7 @@ def export_spec(session: OrmSession) -> ProgramSpec:
     zone = get_setting(session, TIMEZONE)
     return ProgramSpec(
         program=ProgramInfo(name=name, timezone=zone or "UTC") if name or zone else None,
+        permissions=stored_permissions(session),
         staff=[staff_spec(session, s)
                for s in session.scalars(select(Staff).order_by(Staff.email))],
         cohorts=[cohort_spec(session, c)

@@ -62,8 +62,11 @@ def _read(data: dict[str, Any], problems: list[Problem], known: Known) -> Progra
     def each(section: str, read: Callable[[Table], Any]) -> list[Any]:
         return [read(entry) for entry in root.tables(section, hint=f" ([[{section}]])")]
 
+    permissions_table = root.table("permissions")
     spec = ProgramSpec(
         program=program,
+        permissions=(sections.permissions(permissions_table)
+                     if permissions_table is not None else None),
         staff=each("staff", sections.staff),
         cohorts=each("cohorts", lambda t: sections.cohort(t, known)),
         gates=each("gates", sections.gate),
@@ -75,7 +78,7 @@ def _read(data: dict[str, Any], problems: list[Problem], known: Known) -> Progra
     )
     root.finish()
     for section, entries in vars(spec).items():
-        if isinstance(entries, list):
+        if isinstance(entries, list) and section != "permissions":
             problems.extend(_duplicates(section, entries))
     problems.extend(cycles([(c.key, [c.parent] if c.parent else []) for c in spec.cohorts],
                            "cohorts", "parent"))

@@ -6,6 +6,7 @@ import difflib
 import zoneinfo
 from datetime import UTC, datetime, tzinfo
 
+from app.services.access import PERMISSIONS
 from app.services.programs.fields import Table, parse_datetime, type_name
 from app.services.programs.refs import Known
 from app.services.programs.spec import (
@@ -37,6 +38,14 @@ def program(t: Table) -> ProgramInfo:
         t.problem("timezone", f"'{timezone}' is not a time zone{hint}")
     t.finish()
     return ProgramInfo(name, timezone)
+
+
+def permissions(t: Table) -> dict[str, list[str]]:
+    """`[permissions]`: each permission the roles that hold it; the whole table replaces the
+    store's (a permission it leaves out goes back to its default)."""
+    found = {name: t.texts(name) for name in PERMISSIONS if t.has(name)}
+    t.finish()
+    return found
 
 
 def staff(t: Table) -> StaffSpec:

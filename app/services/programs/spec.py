@@ -253,3 +253,5 @@ class ProgramSpec:
     campaigns: list[CampaignSpec] = field(default_factory=list)
     milestones: list[MilestoneSpec] = field(default_factory=list)
     sessions: list[SessionSpec] = field(default_factory=list)
+    # permission → roles holding it (app/services/access.py); None: the file is silent
+    permissions: dict[str, list[str]] | None = None

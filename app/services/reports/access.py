@@ -1,7 +1,8 @@
 """Access review: who holds which roles and what they may do with them, and when each last
 acted — so that those who no longer act can be found and their rights taken back.
 
-What they may do is worked out by the rules themselves: the milestones whose approvals they
+What they may do is worked out by the rules themselves: the permissions their roles hold
+(the program file's `[permissions]`, app/services/access.py), the milestones whose approvals they
 are eligible for (by role, by name, or as staff of a cohort carrying it — `Approver`) and
 the gates whose reviews they may record. Last acted is the latest of their operations and of
 the history events recorded under their name; `actions` counts their operations (inside
@@ -27,13 +28,15 @@ from app.models import (
     Staff,
     StaffRole,
 )
+from app.services.access import permissions_of, role_permissions
 from app.services.reports.durations import instant
 from app.services.reports.scope import cohort_ids, lineage
 from app.services.reports.table import Options, Table, table
 from app.services.rules.approvals import Approver, approval_spec
 from app.services.settings import program_zone
 
-COLUMNS = ["staff", "name", "roles", "cohorts", "approves", "reviews", "last_acted", "actions"]
+COLUMNS = ["staff", "name", "roles", "permissions", "cohorts", "approves", "reviews",
+           "last_acted", "actions"]
 
 
 def _grouped(pairs: list[tuple[uuid.UUID, str]]) -> dict[uuid.UUID, list[str]]:
@@ -70,6 +73,7 @@ class _Rights:
     few queries over the small tables that hold them."""
 
     def __init__(self, session: OrmSession) -> None:
+        self.table = role_permissions(session)
         self.roles = _grouped(session.execute(
             select(StaffRole.staff_id, StaffRole.role).order_by(StaffRole.role)).all())
         self.staffed = _grouped(session.execute(
@@ -93,16 +97,18 @@ class _Rights:
                 or not scope.isdisjoint(self.below.get(staff_id, [])))
 
     def of(self, staff_id: uuid.UUID, email: str) -> list[str]:
-        """roles, cohorts, approves, reviews: each a list in words."""
+        """roles, permissions, cohorts, approves, reviews: each a list in words."""
         held = frozenset(self.roles.get(staff_id, []))
-        approver = Approver(email.lower(), held, frozenset(self.below.get(staff_id, [])))
+        may = permissions_of(held, self.table)
+        approver = Approver(email.lower(), held, frozenset(self.below.get(staff_id, [])),
+                            approves="approve" in may)
         approves = [m.key for m in self.requests
                     if any(approver.eligible(level, set(self.carried.get(m.id, [])))
                            for level in approval_spec(m).levels)]
         reviews = [g.key for g in self.gates
                    if "admin" in held or held.intersection(g.reviewers or [])]
-        return [", ".join(found) for found in (sorted(held), self.staffed.get(staff_id, []),
-                                               approves, reviews)]
+        return [", ".join(found) for found in (sorted(held), sorted(may),
+                                               self.staffed.get(staff_id, []), approves, reviews)]
 
 
 def run(session: OrmSession, options: Options) -> Table:

@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.models.store import savepoint
 from app.services import lookup, mail
+from app.services.access import permissions_of, role_permissions, staff_roles
 from app.services.commands import (
     ApproveMany,
     ApproveProgress,
@@ -65,12 +66,13 @@ class Approver:
     roles: frozenset[str]
     staffs: frozenset[uuid.UUID]  # cohorts this person is staff of, and every cohort below
     delegators: tuple[Approver, ...] = ()  # colleagues this person stands in for today
+    approves: bool = True  # their roles hold the `approve` permission
 
     def eligible(self, level: LevelSpec, cohorts: set[uuid.UUID]) -> bool:
-        """Admins may act at every level; others by role, by name or as cohort staff."""
-        return (
-            "admin" in self.roles
-            or bool(self.roles.intersection(level.roles))
+        """Admins may act at every level; others by role, by name or as cohort staff, where
+        their roles hold the permission to approve."""
+        return "admin" in self.roles or self.approves and (
+            bool(self.roles.intersection(level.roles))
             or self.email in level.users  # program files store emails lower-cased
             or (level.cohort_staff and bool(self.staffs & cohorts))
         )
@@ -103,7 +105,7 @@ def descendants(session: OrmSession, roots: set[uuid.UUID]) -> set[uuid.UUID]:
 def approver_for(session: OrmSession, staff: Staff, on: date | None = None) -> Approver:
     """Who `staff` may approve as on the day `on`: themselves, and whoever delegated to them
     for that day."""
-    roles = frozenset(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff.id)))
+    roles = staff_roles(session, staff.id)
     staffed = set(session.scalars(
         select(CohortStaff.cohort_id).where(CohortStaff.staff_id == staff.id)))
     delegators: tuple[Approver, ...] = ()
@@ -116,7 +118,7 @@ def approver_for(session: OrmSession, staff: Staff, on: date | None = None) -> A
                     Delegation.end >= on))
         )
     return Approver(staff.email.lower(), roles, frozenset(descendants(session, staffed)),
-                    delegators)
+                    delegators, "approve" in permissions_of(roles, role_permissions(session)))
 
 
 def request_cohorts(session: OrmSession, person_id: uuid.UUID, milestone_id: uuid.UUID
@@ -171,6 +173,13 @@ def who_may_act(session: OrmSession, level: LevelSpec, cohorts: set[uuid.UUID]) 
         emails.update(session.scalars(select(Staff.email).join(
             CohortStaff, CohortStaff.staff_id == Staff.id).where(
                 CohortStaff.cohort_id.in_(ancestors(session, cohorts)))))
+    table = role_permissions(session)
+    if "approve" in table and emails:  # those whose roles no longer let them approve are not
+        roles: dict[str, set[str]] = {}  # worth turning to
+        for email, role in session.execute(select(Staff.email, StaffRole.role).join(
+                StaffRole, StaffRole.staff_id == Staff.id).where(Staff.email.in_(emails))):
+            roles.setdefault(email, set()).add(role)
+        emails = {e for e in emails if "approve" in permissions_of(roles.get(e, ()), table)}
     named = sorted(emails)
     shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
     how = [f"role {', '.join(level.roles)}"] if level.roles else []

@@ -12,6 +12,7 @@ says whose due dates or states would move).
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from datetime import UTC
 from typing import Any
@@ -36,6 +37,13 @@ from app.models import (
     StaffRole,
     Step,
     Template,
+)
+from app.services.access import (
+    PERMISSIONS_SETTING,
+    hidden_milestones,
+    permissions_of,
+    role_permissions,
+    stored_permissions,
 )
 from app.services.commands import ApplyProgram
 from app.services.errors import Refused
@@ -70,7 +78,7 @@ from app.services.rules.lifecycle import (
     transition,
 )
 from app.services.rules.optional import add_on_joining
-from app.services.rules.permissions import EDITOR_ROLES, require_editor
+from app.services.rules.permissions import require_editor
 from app.services.rules.triggers import submit_on_joining
 from app.services.settings import PROGRAM_NAME, TIMEZONE, get_setting, put_setting
 from app.services.work import Work
@@ -196,6 +204,22 @@ class _Apply:
         if fields:
             _report(self.work, "program", info.name, fields)
 
+    def permissions(self) -> None:
+        given = self.spec.permissions
+        if given is None or given == stored_permissions(self.session):
+            return
+        actor = self.work.actor
+        if actor.staff is not None:
+            mine = next((s.roles for s in self.spec.staff
+                         if s.email.lower() == actor.staff.email.lower()), actor.roles)
+            if "edit_programs" not in permissions_of(mine, given):
+                raise Refused(
+                    "permissions.edit_programs: this file takes away your own right to change "
+                    f"the program (roles {', '.join(sorted(mine)) or 'none'}); nothing was "
+                    "applied.")
+        put_setting(self.session, PERMISSIONS_SETTING, json.dumps(given, sort_keys=True))
+        _report(self.work, "permissions", "permissions", sorted(given) or ["defaults"])
+
     def staff(self, item: StaffSpec) -> None:
         email = item.email.lower()
         row = self.session.scalar(select(Staff).where(Staff.email == email))
@@ -204,8 +228,10 @@ class _Apply:
             if not fields:
                 return
             actor = self.work.actor.staff
+            table = (self.spec.permissions if self.spec.permissions is not None
+                     else role_permissions(self.session))
             if (actor is not None and actor.id == row.id
-                    and not set(item.roles) & set(EDITOR_ROLES)):
+                    and "edit_programs" not in permissions_of(item.roles, table)):
                 raise Refused(
                     f"staff[{email}]: this file takes away your own right to change the "
                     f"program (roles {', '.join(item.roles) or 'none'}); nothing was applied."
@@ -468,11 +494,39 @@ def apply_program(command: ApplyProgram, work: Work) -> None:
     versions.record(work, f"apply {command.source}" if command.source else "apply")
 
 
+def _as_seen_by(work: Work, spec: ProgramSpec) -> ProgramSpec:
+    """An editor who may not see a restricted milestone writes files without it (their export
+    leaves it out): applied, its links stay as they were (a milestone after it still is),
+    and the file may not take its key."""
+    actor = work.actor
+    hidden = (hidden_milestones(work.session, actor.roles, actor.permissions)
+              if actor.staff is not None else frozenset())
+    if not hidden:
+        return spec
+    keys = dict(work.session.execute(select(Milestone.id, Milestone.key)
+                                     .where(Milestone.id.in_(hidden))).all())
+    for index, item in enumerate(spec.milestones):
+        if item.key in keys.values():
+            raise Refused(f"milestones[{index}].key: '{item.key}' is the key of a milestone "
+                          f"{actor.label} may not see; nothing was applied.")
+    kept: dict[str, list[str]] = {}
+    for child, parent_id in work.session.execute(
+            select(Milestone.key, Prerequisite.parent_id)
+            .join(Prerequisite, Prerequisite.milestone_id == Milestone.id)
+            .where(Prerequisite.parent_id.in_(hidden))):
+        kept.setdefault(child, []).append(keys[parent_id])
+    return dataclasses.replace(spec, milestones=[
+        dataclasses.replace(m, after=[*m.after, *sorted(set(kept.get(m.key, ())) - set(m.after))])
+        for m in spec.milestones])
+
+
 def apply_spec(work: Work, spec: ProgramSpec) -> None:
     """Create or update every definition the spec names, then bring the participants'
     progress in line with them."""
+    spec = _as_seen_by(work, spec)
     run = _Apply(work, spec)
     run.program()
+    run.permissions()
     for item in spec.staff:
         run.staff(item)
     run.session.flush()

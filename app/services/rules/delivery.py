@@ -30,6 +30,7 @@ from app.services.commands import (
 )
 from app.services.errors import Refused
 from app.services.registry import handles
+from app.services.rules.permissions import require
 from app.services.settings import put_setting
 from app.services.work import Work
 
@@ -82,8 +83,7 @@ def _set(work: Work, message: OutboxMessage, **values: object) -> None:
 
 @handles(ConfigureMail)
 def configure_mail(command: ConfigureMail, work: Work) -> None:
-    if not (work.actor.is_admin or work.actor.label == "system"):
-        raise Refused("Only an admin may set up the mail server.")
+    require(work, "administer")
     session = work.session
     if command.clear:
         for key in smtp.KEYS:

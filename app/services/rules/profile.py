@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.models import Staff, StaffRole
 from app.services import lookup
 from app.services.commands import SetupProfile
-from app.services.errors import Refused
 from app.services.registry import handles
+from app.services.rules.permissions import require
 from app.services.settings import CLIENT, USER, get_setting, put_setting
 from app.services.work import Work
 
@@ -19,8 +19,8 @@ from app.services.work import Work
 def setup_profile(command: SetupProfile, work: Work) -> None:
     session = work.session
     current = get_setting(session, USER)
-    if current and not (work.actor.is_admin or work.actor.label == "system"):
-        raise Refused("Only an admin may change this store's profile user.")
+    if current:
+        require(work, "administer")
     staff = lookup.staff_by_email(session, command.email)
     if staff is None:
         staff = Staff(id=work.new_id(), email=command.email.strip().lower(), name=command.name)

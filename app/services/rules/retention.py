@@ -58,6 +58,7 @@ from app.services.commands import Command
 from app.services.errors import Refused
 from app.services.registry import handles
 from app.services.rules.content import CHOICE_KINDS
+from app.services.rules.permissions import require
 from app.services.work import Work
 
 ANON_ID = "anon-"
@@ -227,9 +228,7 @@ def _rename_people(session: OrmSession, params: list[dict[str, Any]],
 
 @handles(AnonymizeLeavers)
 def anonymize_leavers(command: AnonymizeLeavers, work: Work) -> None:
-    if not work.actor.is_admin:
-        raise Refused(f"{work.actor.label} may not anonymize participants: retention rules "
-                      "are for an admin.")
+    require(work, "administer")
     if command.years < 1:
         raise Refused("Give the retention period as a whole number of years, 1 or more.")
     session = work.session

@@ -34,7 +34,7 @@ from app.services.errors import Refused
 from app.services.registry import handles
 from app.services.rules.approvals import ancestors
 from app.services.rules.lifecycle import transition
-from app.services.rules.permissions import require_self_or_staff
+from app.services.rules.permissions import require, require_self_or_staff
 from app.services.rules.waiting import complete_unless_waiting
 from app.services.work import Work
 
@@ -62,8 +62,11 @@ def _cohort_staff(work: Work, person: Person) -> bool:
 
 def may_mark(work: Work, person: Person, where: ScheduledSession | None, doing: str) -> None:
     """The session's trainers, the participant's cohort staff or an admin; the participant
-    only where the session allows self marking."""
+    only where the session allows self marking. Staff whose roles lack the permission to
+    mark attendance may not, whatever else they are."""
     actor = work.actor
+    if actor.staff is not None:
+        require(work, "mark_attendance")
     if actor.label == "system" or actor.is_admin or _cohort_staff(work, person):
         return
     if actor.staff is not None and where is not None and (

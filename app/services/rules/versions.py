@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.models import Milestone
+from app.services.access import hidden_milestones
 from app.services.commands import RestoreProgram
 from app.services.errors import Refused
 from app.services.programs import ProgramInvalid, parse_program, versions
@@ -24,6 +25,11 @@ from app.services.work import Work
 @handles(RestoreProgram)
 def restore_program(command: RestoreProgram, work: Work) -> None:
     require_editor(work)
+    actor = work.actor
+    if actor.staff is not None and hidden_milestones(work.session, actor.roles,
+                                                     actor.permissions):
+        raise Refused(f"A version restores every milestone, restricted ones too: {actor.label} "
+                      "may not restore one without seeing them all.")
     version = versions.find(work.session, command.number)
     if version is None:
         raise Refused(f"There is no version {command.number} of the program: "
