@@ -270,6 +270,13 @@ def test_a_restricted_milestone_and_other_cohorts_never_reach_a_user_without_the
     assert str(salary) not in answer.text and "Salary review" not in answer.text
     assert "Financial aid" in answer.text
 
+    # Trainers are given see_restricted: Tess's next sync brings the salary review too
+    program.apply('[permissions]\nsee_restricted = ["trainer"]\n')
+    program.json("sync")
+    tess.json("sync")
+    assert milestones(tess) == {"aid", "checkin", "salary"}
+    assert tess.state("p1", "salary") == "complete"
+
 
 def test_a_laptop_offline_past_the_tombstone_retention_starts_over_and_pushes_once(
         service: Service, program: Waypoint, laptop: Laptop) -> None:
