@@ -68,10 +68,14 @@ class Context:
                     viewer.require(needs, session)
             except Refused as refusal:
                 raise Failure(refusal.message) from refusal
-            own = viewer.person is not None and about is not None and (
-                (found := lookup.person_by_ref(session, about)) is not None
-                and found.id == viewer.person)
-            yield restrict(session, frozenset() if own else viewer.hidden)
+            if viewer.person is None:
+                yield restrict(session, viewer.hidden)
+                return
+            found = lookup.person_by_ref(session, about) if about else None
+            if found is None or found.id != viewer.person:
+                raise Failure(f"{viewer.label} is a participant: they may read their own "
+                              "record only (show, gates, calendar --person).")
+            yield restrict(session, frozenset())
 
     def time(self, text: str | None) -> datetime:
         if not text:

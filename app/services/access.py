@@ -125,10 +125,6 @@ class Viewer:
     hidden: frozenset[uuid.UUID]
     person: uuid.UUID | None = None
 
-    @property
-    def is_staff(self) -> bool:
-        return self.person is None
-
     def require(self, permission: str, session: OrmSession) -> None:
         if permission not in self.permissions:
             raise Refused(f"{self.label} may not {describe(permission)}: that takes "
