@@ -19,6 +19,10 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN, Waypoint
 
+from app.models.store import open_store
+from app.services.access import restrict, viewer_for
+from app.services.queries.program_view import editor_context
+
 AVERY, LEE, REG, TARA, ED, DEE = ("avery@example.edu", "lee@example.edu", "reg@example.edu",
                                   "tara@example.edu", "ed@example.edu", "dee@example.edu")
 AID = "Financial aid"  # how the restricted milestone and its session are named
@@ -366,3 +370,22 @@ def test_an_editor_who_may_not_see_a_milestone_keeps_its_links_when_applying_the
     err = wp.refused("apply", str(wp.file('[[milestones]]\nkey = "aid"\ntitle = "Mine"\n'
                                           'cohorts = ["fall"]\n')), "--by", ED)
     assert "milestones[0].key: 'aid' is the key of a milestone ed@example.edu may not see" in err
+
+
+def test_the_milestone_editor_lists_prerequisites_without_the_ones_hidden_from_the_editor(
+        wp: Waypoint):
+    setup(wp)
+    wp.apply('[[milestones]]\nkey = "plan"\ntitle = "Payment plan"\ncohorts = ["fall"]\n'
+             'after = ["welcome", "aid"]\n')
+    store = open_store(wp.db)
+    try:
+        with store.session() as session:
+            restrict(session, viewer_for(session, ED).hidden)
+            context = editor_context(session, "milestones", "plan")
+        with store.session() as session:
+            restrict(session, viewer_for(session, LEE).hidden)
+            seen = editor_context(session, "milestones", "plan")
+    finally:
+        store.close()
+    assert context.links["plan"] == ["welcome"]
+    assert sorted(seen.links["plan"]) == ["aid", "welcome"]

@@ -10,7 +10,9 @@ A milestone with `visible_to` is seen by staff holding one of those roles, by th
 `see_restricted`, and by admins; a participant sees their own. For everyone else it is kept
 out of every output by `restrict()`, which adds the filter to each query a session runs:
 views, reports, exports and the command line read through it, so a new query is filtered
-without anyone remembering to.
+without anyone remembering to. An alias of a filtered class (a milestone joined to itself)
+is not filtered itself (SQLAlchemy cannot adapt these filters to it): reach it through a
+filtered table, as prerequisites are.
 """
 
 from __future__ import annotations
@@ -239,5 +241,5 @@ def _filter_hidden(state: ORMExecuteState) -> None:
     options = []
     for mapped, name in _restricted_classes():
         for term in _criteria(name, hidden, mapped):
-            options.append(with_loader_criteria(mapped, term, include_aliases=True))
+            options.append(with_loader_criteria(mapped, term))
     state.statement = state.statement.options(*options)
