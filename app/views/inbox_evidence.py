@@ -53,6 +53,8 @@ def _size(size: Any) -> str:
     return ""
 
 
+SAVE_TIP = "Save a copy of the selected file elsewhere"
+
 # History events whose note only names what the event was about (the step, the file).
 _LABEL_NOTES = {"StepTicked", "FileAttached", "SurveyAnswered", "ProgressSigned"}
 NOTES_SHOWN = 5
@@ -115,6 +117,7 @@ class EvidencePanel(QWidget):
         self.open_button.clicked.connect(lambda: self._file(self.sig_file_open))
         self.save_button = QPushButton("Save &as…")
         self.save_button.setAccessibleName("Save a copy of the selected file")
+        self.save_button.setToolTip(SAVE_TIP)
         self.save_button.clicked.connect(lambda: self._file(self.sig_file_save))
         self.history_model = RowsModel([
             ("When", lambda e: _when(e["at"])),
@@ -153,6 +156,12 @@ class EvidencePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addWidget(split, 1)
+
+    def refuse_saving(self, reason: str | None) -> None:
+        """Saving a copy takes exporting: the user's roles do not allow it (why, in words), or,
+        None, they do."""
+        self.save_button.setEnabled(reason is None)
+        self.save_button.setToolTip(reason or SAVE_TIP)
 
     # -- showing ----------------------------------------------------------------------------
 

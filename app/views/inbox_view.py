@@ -109,7 +109,7 @@ class InboxView(InboxDecisions, QWidget):
         self.proxy.setSourceModel(self.model)
         self.table = self._build_table()
         self.message = MessageBar()
-        self.files = EvidenceFiles(self, worker, self.message)
+        self.files = EvidenceFiles(self, worker, self.message, user)
         self.evidence_panel = EvidencePanel()
         self.evidence_panel.sig_file_open.connect(self.files.open)
         self.evidence_panel.sig_file_save.connect(self.files.save)
@@ -244,6 +244,12 @@ class InboxView(InboxDecisions, QWidget):
         if not self._loads:
             self.refresh()
         self.table.setFocus()
+
+    def refuse_saving(self, reason: str | None) -> None:
+        """Saving a copy of a file handed in takes exporting: why the user's roles do not
+        allow it, or None when they do."""
+        self.files.save_refused = reason
+        self.evidence_panel.refuse_saving(reason)
 
     # -- reading -----------------------------------------------------------------------------
 

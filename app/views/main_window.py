@@ -3,7 +3,10 @@ inbox, timeline, attendance), alerts and the outbox below, and a status bar sayi
 scheduler, the mail and the database worker are doing.
 
 Every read and command goes through one serial worker off the UI thread; a view that acts
-announces the result, and the window refreshes only the views the change concerns.
+announces the result, and the window refreshes only the views the change concerns. The worker
+reads as the app's user: milestones restricted to roles they lack are left out of every view
+(app/services/access.py), and what their roles do not allow (exporting) is offered disabled,
+saying why. Sync and sending mail work on the whole store.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from app.views.inbox_window import InboxWindow
 from app.views.main_syncing import SyncActions
 from app.views.outbox_panel import OutboxPanel
 from app.views.people_panel import PeoplePanel
+from app.views.permissions import Allowed, allowed, require
 from app.views.program_editor import ProgramPanel
 from app.views.reports_view import ReportsView
 from app.views.scheduler_clock import SchedulerClock
@@ -69,6 +73,7 @@ ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "waypoint.s
 PEOPLE_FLAGS = {"progress", "membership", "person", "people", "sessions", "signatures",
                 "content", "approvals", "definitions", "steps"}
 TREE_FLAGS = {"people", "cohorts", "definitions"}  # members or cohorts themselves changed
+ALLOWED_FLAGS = {"definitions", "staff"}  # what the user's roles allow may have changed
 
 
 class MainWindow(SyncActions, QMainWindow):
@@ -78,7 +83,9 @@ class MainWindow(SyncActions, QMainWindow):
         with store.session() as session:  # two settings, before the first paint
             self.user = get_setting(session, USER) or ""
             self.program = get_setting(session, PROGRAM_NAME) or "No program yet"
-        self.worker = DbWorker(store, self)
+        self.worker = DbWorker(store.as_reader(self.user), self)  # the views see what they may
+        self.allowed = Allowed()  # until read on the worker (the first job it runs)
+        self._mail_configured = True  # as the last send found the mail server
         self.resize(1320, 800)
         self.setWindowTitle(f"Waypoint — {self.program}")
         self.tree = CohortTreePanel(self.worker)
@@ -92,13 +99,13 @@ class MainWindow(SyncActions, QMainWindow):
         self.alerts.changed.connect(self.on_changed)
         self.alerts.new_alerts.connect(self._notify)
         self.outbox = OutboxPanel(self.worker, self.user)
-        self.scheduler = SchedulerClock(self.worker, self.user, parent=self)
+        self.scheduler = SchedulerClock(self.worker, self.user, store=store, parent=self)
         self.scheduler.ticked.connect(self.on_changed)
         self.scheduler.mail_report.connect(self._mail_reported)
         self.conflicts = ConflictsPanel(self.worker, self.user)
         self.audit = AuditPanel(self.worker, self.user)
         self.conflicts.outbox_changed.connect(self._outbox_changed)
-        self.network = DbWorker(store, self, name="waypoint-sync")
+        self.network = DbWorker(store, self, name="waypoint-sync")  # the whole store
         self.sync_clock = SyncClock(self.worker, self.user, network=self.network, parent=self)
         self.sync_clock.synced.connect(self._synced)
         self.sync_clock.new_conflicts.connect(self._new_conflicts)
@@ -173,6 +180,7 @@ class MainWindow(SyncActions, QMainWindow):
     def _build_menu(self) -> None:
         menus = self.menuBar()
         file = menus.addMenu("&File")
+        file.setToolTipsVisible(True)  # a disabled export says why
         self._actions(file, (
             ("&Apply program file…", "Ctrl+Shift+A", self.apply_program),
             ("&Export program file…", "Ctrl+E", self.export_program),
@@ -184,6 +192,8 @@ class MainWindow(SyncActions, QMainWindow):
             (None, None, None),
             ("&Quit", QKeySequence.StandardKey.Quit, self.close),
         ))
+        self.export_action = next(a for a in file.actions()
+                                  if a.text() == "&Export program file…")
         edit = menus.addMenu("&Edit")  # what the domain can undo: the board's actions
         edit.addAction(self.board.undo_action)
         edit.addAction(self.board.redo_action)
@@ -264,6 +274,7 @@ class MainWindow(SyncActions, QMainWindow):
     # -- reading ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        self.read_allowed()
         self.tree.refresh()
         self.alerts.refresh()
         self.outbox.refresh()
@@ -278,6 +289,34 @@ class MainWindow(SyncActions, QMainWindow):
             if view is not self.people and hasattr(view, "refresh"):
                 view.refresh()
 
+    def read_allowed(self) -> None:
+        """What the user's roles allow, read again (at start, and when the definitions or the
+        staff change), for the actions to offer only that."""
+        self.worker.submit(lambda store: allowed(store, self.user), self._allowed_read)
+
+    def _allowed_read(self, found: Allowed | None, error: BaseException | None) -> None:
+        if found is None:  # nobody known by the profile's email: they may do nothing
+            self.statusBar().showMessage(f"Your permissions could not be read: {error}", 8000)
+            found = Allowed(permissions=frozenset())
+        self.allowed = found
+        self._offer_exports()
+
+    def _offer_exports(self) -> None:
+        """Every action that takes data out of the store, disabled (saying why) for a user
+        whose roles do not hold `export`. Printing a sign-in sheet is not an export."""
+        exporting = self.allowed.refusal("export", "Exporting")
+        saving = self.allowed.refusal("export", "Saving a copy of a file")
+        self.export_action.setEnabled(exporting is None)
+        self.export_action.setToolTip(exporting or "Write the store's definitions as a "
+                                      "program file")
+        self.export_action.setStatusTip(exporting or "")
+        self.reports.refuse_export(exporting)
+        self.board.panel.refuse_saving(saving)
+        self.inbox.refuse_saving(saving)
+        window = getattr(self, "inbox_window", None)
+        if window is not None:
+            window.view.refuse_saving(saving)
+
     def open_inbox_window(self) -> None:
         """The approver's inbox on its own, to keep beside the main window or on a second
         screen; its decisions refresh this window too."""
@@ -285,6 +324,7 @@ class MainWindow(SyncActions, QMainWindow):
         if window is None:
             window = self.inbox_window = InboxWindow(self.worker, self.user)
             window.changed.connect(self.on_changed)
+            window.view.refuse_saving(self.allowed.refusal("export", "Saving a copy of a file"))
         window.show()
         window.raise_()
         window.activateWindow()
@@ -306,6 +346,8 @@ class MainWindow(SyncActions, QMainWindow):
     def on_changed(self, result: Result) -> None:
         """Read again only what the change touched."""
         flags = set(result.flags)
+        if flags & ALLOWED_FLAGS or not flags:
+            self.read_allowed()  # roles or the [permissions] table may have changed
         concerns_people = bool(flags & PEOPLE_FLAGS) or not flags
         if flags & TREE_FLAGS or not flags:
             self.tree.refresh()
@@ -329,16 +371,20 @@ class MainWindow(SyncActions, QMainWindow):
         self.sync_clock.refresh()  # every command made here waits to be sent
 
     def _mail_reported(self, report: SendReport) -> None:
+        """After a send: the mail waiting counted as the outbox dock lists it (the user's view;
+        the report counts the whole store's)."""
         if report.sent or report.failed or report.retry:
             self.outbox.refresh()
-        if not report.configured:
-            self.mail_state.setText(f"Mail: {report.waiting} waiting (no mail server set up)"
-                                    if report.waiting else "Mail: no mail server set up")
-        else:
-            self._mail_counted(report.waiting, None)
+        self._mail_configured = report.configured
+        self.worker.submit(_mail_waiting, self._mail_counted)
 
     def _mail_counted(self, waiting: int | None, _error: BaseException | None) -> None:
-        if waiting is not None:
+        if waiting is None:
+            return
+        if not self._mail_configured:
+            self.mail_state.setText(f"Mail: {waiting} waiting (no mail server set up)"
+                                    if waiting else "Mail: no mail server set up")
+        else:
             self.mail_state.setText(f"Mail: {waiting} waiting" if waiting else "Mail: all sent")
 
     def _notify(self, fresh: list[dict[str, Any]]) -> None:
@@ -395,13 +441,18 @@ class MainWindow(SyncActions, QMainWindow):
         self.worker.submit(prepare, prepared)
 
     def export_program(self) -> None:
+        refused = self.allowed.refusal("export", "Exporting")
+        if refused is not None:
+            QMessageBox.information(self, "Waypoint", refused)
+            return
         path, _ = QFileDialog.getSaveFileName(self, "Export the program", "program.toml",
                                               "Program files (*.toml)")
         if not path:
             return
 
         def write(store: Store) -> list[Path]:
-            with store.session() as session:
+            require(store, self.user, "export")
+            with store.session() as session:  # as the user reads it: what they may see
                 spec = export_spec(session)
             Path(path).write_text(dump_program(spec), encoding="utf-8")
             return write_activity_files(spec, Path(path), store)

@@ -35,8 +35,11 @@ from app.services.queries.progress_detail import ProgressDetail, progress_detail
 from app.services.uploads import copy_out
 from app.views.models.board import SCALE_LABELS, STATE_LABELS
 from app.views.models.rows import RowsModel
+from app.views.permissions import require
 from app.views.tables import read_only_table, why_it_waits
 from app.views.worker import DbWorker
+
+SAVE_TIP = "Save a copy of the chosen file elsewhere"
 
 
 def _when(value: Any) -> str:
@@ -64,6 +67,7 @@ class ParticipantPanel(QWidget):
         self.detail: ProgressDetail | None = None
         self._asked = 0
         self._opened: Path | None = None
+        self.save_refused: str | None = None  # why the user may not save a copy (None: may)
         self.heading = QLabel("Choose a card to see the participant.")
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -104,6 +108,7 @@ class ParticipantPanel(QWidget):
         self.open_button.clicked.connect(self.open_file)
         self.save_button = QPushButton("Save &as…")
         self.save_button.setAccessibleName("Save a copy of the chosen file")
+        self.save_button.setToolTip(SAVE_TIP)
         self.save_button.clicked.connect(self.save_file)
         files_page = QWidget()
         files_layout = QVBoxLayout(files_page)
@@ -229,7 +234,14 @@ class ParticipantPanel(QWidget):
     def _update_buttons(self) -> None:
         has = bool(self.detail and self.detail.files)
         self.open_button.setEnabled(has)
-        self.save_button.setEnabled(has)
+        self.save_button.setEnabled(has and self.save_refused is None)
+        self.save_button.setToolTip(self.save_refused or SAVE_TIP)
+
+    def refuse_saving(self, reason: str | None) -> None:
+        """Saving a copy of a file takes exporting; the user's roles do not allow it (why, in
+        words), or, None, they do. Opening a copy to read stays."""
+        self.save_refused = reason
+        self._update_buttons()
 
     # -- files ---------------------------------------------------------------------------
 
@@ -254,15 +266,21 @@ class ParticipantPanel(QWidget):
         file = self._chosen_file()
         if file is None:
             return
+        if self.save_refused is not None:
+            self.message.setText(self.save_refused)
+            return
         target, _ = QFileDialog.getSaveFileName(self, "Save a copy of the file",
                                                 str(Path.home() / str(file["name"])))
         if target:
             self._copy_out(file, Path(target),
-                           lambda path: self.message.setText(f"Saved {file['name']} to {path}."))
+                           lambda path: self.message.setText(f"Saved {file['name']} to {path}."),
+                           exporting=True)
 
     def _copy_out(self, file: dict[str, Any], target: Path,
-                  then: Callable[[Path], Any]) -> None:
+                  then: Callable[[Path], Any], *, exporting: bool = False) -> None:
         def job(store: Store) -> Path:
+            if exporting:
+                require(store, self.user, "export")
             return copy_out(store, str(file["sha256"]), str(file["name"]), target)
 
         def done(path: Path | None, error: BaseException | None) -> None:

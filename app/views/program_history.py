@@ -1,6 +1,9 @@
 """The program's history, as a tab of the program panel: every version of the definitions
 with who changed them, when and how; the selected version's changes as a diff; and restoring
 one, after a preview of what it would change.
+
+A version is a whole program file, restricted milestones and all: a user who may not see
+every milestone is told so in the tab instead of the list (access.require_everything).
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,13 +20,16 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.models.store import Store
+from app.services.access import require_everything
 from app.services.clock import utcnow
 from app.services.commands import RestoreProgram
+from app.services.errors import Refused
 from app.services.programs import versions
 from app.services.programs.dump import dump_program
 from app.services.programs.export import export_spec
@@ -31,6 +37,8 @@ from app.services.write import Result, execute
 from app.views.models.rows import RowsModel
 from app.views.tables import read_only_table
 from app.views.worker import DbWorker
+
+WHAT = "Program versions"  # as the refusal names them
 
 
 class DiffColours(QSyntaxHighlighter):
@@ -89,20 +97,38 @@ class HistoryView(QWidget):
         below = QHBoxLayout()
         below.addWidget(self.status, 1)
         below.addWidget(self.restore_button)
+        self.listing = QWidget()
+        listed = QVBoxLayout(self.listing)
+        listed.setContentsMargins(0, 0, 0, 0)
+        listed.addWidget(split, 1)
+        listed.addLayout(below)
+        self.refusal = QLabel()  # instead of the list, for a user who may not read it
+        self.refusal.setWordWrap(True)
+        self.refusal.setTextFormat(Qt.TextFormat.PlainText)
+        self.refusal.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.refusal.setContentsMargins(12, 12, 12, 12)
+        self.refusal.setAccessibleName("Why the history is not shown")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.listing)
+        self.pages.addWidget(self.refusal)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(split, 1)
-        layout.addLayout(below)
+        layout.addWidget(self.pages, 1)
 
     def refresh(self) -> None:
         def read(store: Store) -> list[versions.VersionLine]:
             with store.session() as session:
+                require_everything(session, WHAT)
                 return versions.history(session)
 
         self.worker.submit(read, self._loaded)
 
     def _loaded(self, lines: list[versions.VersionLine] | None,
                 error: BaseException | None) -> None:
+        if isinstance(error, Refused):
+            self.refuse(error.message)
+            return
+        self.pages.setCurrentWidget(self.listing)
         if lines is None:
             self.status.setText(f"The history could not be read: {error}")
             return
@@ -112,6 +138,14 @@ class HistoryView(QWidget):
                                "definitions makes version 1.")
         if lines:
             self.table.selectRow(0)
+
+    def refuse(self, message: str) -> None:
+        """The versions are not the user's to read: say why where the list would be."""
+        self.model.set_rows([])
+        self.diff.clear()
+        self.restore_button.setEnabled(False)
+        self.refusal.setText(f"The program's history is not shown to you.\n\n{message}")
+        self.pages.setCurrentWidget(self.refusal)
 
     def current(self) -> Any:
         index = self.table.currentIndex()
@@ -127,6 +161,7 @@ class HistoryView(QWidget):
 
         def read(store: Store) -> str:
             with store.session() as session:
+                require_everything(session, WHAT)
                 version = versions.find(session, number)
                 assert version is not None
                 return versions.diff(versions.previous_text(session, number), version.text,
@@ -144,6 +179,7 @@ class HistoryView(QWidget):
 
         def preview(store: Store) -> Preview:
             with store.session() as session:
+                require_everything(session, WHAT)
                 version = versions.find(session, number)
                 assert version is not None
                 now = dump_program(export_spec(session))

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from app.models.store import Store
 from app.services.clock import utcnow
 from app.services.errors import Refused
 from app.services.reports import REPORTS, Table
 from app.services.reports.export import write
 from app.services.write import Result
 from app.views.models.report_table import SORT_ROLE, ReportModel
+from app.views.permissions import require
 from app.views.report_chart import ReportChart
 from app.views.report_jobs import FILTERS, Ask, bound, export_path, in_words, run_asked
 from app.views.report_plots import chart_data
@@ -49,6 +51,7 @@ TITLES = {
 # The change flags (Result.flags) that can move a report's numbers.
 SHOWN_FLAGS = frozenset({"progress", "people", "definitions", "cohorts", "gates", "approvals",
                          "staff"})
+EXPORT_TIP = "Write the report shown to a CSV, XLSX or PDF file"
 
 
 class ReportsView(QWidget):
@@ -65,6 +68,7 @@ class ReportsView(QWidget):
         self.shown: Ask | None = None
         self._asked = 0  # the number of the latest run: older answers are dropped
         self._stale = True  # to run when next shown
+        self.export_refused: str | None = None  # why the user may not export (None: they may)
         self._build()
 
     def _build(self) -> None:
@@ -87,7 +91,7 @@ class ReportsView(QWidget):
         self.run_button.setToolTip("Run the report again (F5 reads every view again)")
         self.run_button.clicked.connect(self.refresh)
         self.export_button = QPushButton("E&xport…")
-        self.export_button.setToolTip("Write the report shown to a CSV, XLSX or PDF file")
+        self.export_button.setToolTip(EXPORT_TIP)
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self.export)
         self.only = QCheckBox()
@@ -225,7 +229,16 @@ class ReportsView(QWidget):
         self.chart.setVisible(data is not None)
         if data is not None:
             self.chart.set_data(data)
-        self.export_button.setEnabled(ask is not None)
+        self._enable_export()
+
+    def refuse_export(self, reason: str | None) -> None:
+        """The user's roles do not allow exporting (why, in words), or, None, they do."""
+        self.export_refused = reason
+        self._enable_export()
+
+    def _enable_export(self) -> None:
+        self.export_button.setEnabled(self.shown is not None and self.export_refused is None)
+        self.export_button.setToolTip(self.export_refused or EXPORT_TIP)
 
     def say(self, text: str, kind: str = "info") -> None:
         colour = {"error": "#c62828", "done": "#2e7d32"}.get(kind)
@@ -237,6 +250,9 @@ class ReportsView(QWidget):
     def export(self) -> None:
         """Write the report shown (in its own order) to a file the user names, on the worker."""
         if self.shown is None:
+            return
+        if self.export_refused is not None:
+            self.say(self.export_refused, "error")
             return
         table = self.model.table
         path_text, chosen = QFileDialog.getSaveFileName(
@@ -259,4 +275,8 @@ class ReportsView(QWidget):
                          f"{path}.", "done")
                 self.sig_report_exported.emit(str(path))
 
-        self.worker.submit(lambda _store: write(table, path), written)
+        def job(store: Store) -> None:
+            require(store, self.user, "export")
+            write(table, path)
+
+        self.worker.submit(job, written)

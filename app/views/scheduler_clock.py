@@ -3,7 +3,10 @@ laptop missed) and then every few minutes, so date-keyed work fires through the 
 each tick the outbox is sent where a mail server is set up.
 
 Ticks go through the serial worker like every other command, so they never race a
-coordinator's own changes; a tick that finds nothing to do changes nothing.
+coordinator's own changes; a tick that finds nothing to do changes nothing. The mail goes out
+whoever the user is: it is read from the whole store (`store`), not the user's view of it,
+where the worker reads as the user and would leave the mail about milestones hidden from them
+waiting for ever.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.models.store import Store
 from app.services.clock import utcnow
 from app.services.commands import Tick
 from app.services.delivery import SendReport, send_outbox
@@ -30,9 +34,11 @@ class SchedulerClock(QObject):
     mail_report = Signal(object)  # services.delivery.SendReport after each send
 
     def __init__(self, worker: DbWorker, user: str, *, every_ms: int = EVERY_MS,
-                 now: Callable[[], datetime] = utcnow, parent: QObject | None = None) -> None:
+                 now: Callable[[], datetime] = utcnow, store: Store | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker, self.user, self._now = worker, user, now
+        self.store = store  # the whole store, for sending (None: the worker's)
         self._running = False
         self.last: datetime | None = None
         self.timer = QTimer(self)
@@ -66,7 +72,7 @@ class SchedulerClock(QObject):
                                  + (f" ({did})" if did else ""))
         if result.changes:
             self.ticked.emit(result)
-        self.worker.submit(lambda store: send_outbox(store, at, by=self.user),
+        self.worker.submit(lambda store: send_outbox(self.store or store, at, by=self.user),
                            self._sent)
 
     def _sent(self, report: SendReport | None, error: BaseException | None) -> None:
