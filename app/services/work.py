@@ -59,6 +59,7 @@ class Work:
     pending: deque[Any] = field(default_factory=deque)
     base: dict[str, int] = field(default_factory=dict)
     expected: dict[str, int] = field(default_factory=dict)
+    replaying: bool = False  # a command already run here, run again on top of a pull
     _counter: int = 0
 
     def new_id(self) -> uuid.UUID:
@@ -81,8 +82,9 @@ class Work:
     def add_once(self, row: Any) -> Any:
         """Add a row of this machine's own tables (mail, alerts) unless it is there already.
         Such rows are not put back by a pull, and a command replayed on top of one makes the
-        same ids again: its mail was queued, its alert raised, the first time."""
-        existing = self.session.get(type(row), row.id)
+        same ids again: its mail was queued, its alert raised, the first time. Only then can
+        the row exist: a command's first run makes ids no row has."""
+        existing = self.session.get(type(row), row.id) if self.replaying else None
         if existing is not None:
             return existing
         self.session.add(row)

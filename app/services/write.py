@@ -122,7 +122,7 @@ def execute_in(session: OrmSession, command: Command, *, dry_run: bool = False,
     handler = HANDLERS.get(type(command))
     if handler is None:
         raise TypeError(f"no handler for {type(command).__name__}")
-    work = Work(session=session, op_id=command.op_id, at=command.at,
+    work = Work(session=session, op_id=command.op_id, at=command.at, replaying=not log,
                 actor=resolve_actor(session, command.by), expected=dict(expected or {}))
     if work.actor.staff is not None:
         access.refuse_hidden(session, work.actor.roles, work.actor.permissions,
