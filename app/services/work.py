@@ -1,7 +1,11 @@
 """The unit of work a command runs in: its session, actor, time, ids and what it changed.
 
 Ids of rows a command creates derive from the command's op id and a counter, so the sync
-server replaying the same command against the same state creates the same rows.
+server replaying the same command against the same state creates the same rows. The counter is
+added to the ids' first digits: one command's ids sort together, in the order it made its rows,
+so SQLite's key indexes take an import's hundred thousand rows in one place, page after page,
+instead of at random places (which cost twice the time on a large store); and ids shown by
+their first characters (an alert's, to acknowledge it) still tell a command's rows apart.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from app.models import Person, Staff
 from app.services.clock import local_date
 from app.services.errors import Refused
 from app.services.settings import program_zone
+
+_HEAD = 32  # an id's first 32 bits: where its command's ids start, plus its counter
+_TAIL = 128 - _HEAD
 
 
 @dataclass(frozen=True)
@@ -63,8 +70,31 @@ class Work:
     _counter: int = 0
 
     def new_id(self) -> uuid.UUID:
-        self._counter += 1
-        return uuid.uuid5(self.op_id, str(self._counter))
+        start, tail = self._series
+        (counter,) = self._take(1)
+        return uuid.UUID(int=((start + counter) % (1 << _HEAD)) << _TAIL | tail)
+
+    def new_keys(self, n: int) -> list[str]:
+        """The next n ids as 32 hex digits, as SQLite keeps them: what n calls of new_id give,
+        for rows inserted by the thousand (app/services/bulk_rows.py) without a UUID each."""
+        start, tail = self._series
+        rest = f"{tail:024x}"
+        return [f"{(start + counter) % (1 << _HEAD):08x}{rest}" for counter in self._take(n)]
+
+    @cached_property
+    def _series(self) -> tuple[int, int]:
+        """Where this command's ids start (their first 32 bits before the counter is added)
+        and the 96 bits every one of them ends with: a UUID derived from the op id, marked
+        version 8 (custom)."""
+        derived = uuid.uuid5(self.op_id, "ids").int & ~(0xF << 76) | 0x8 << 76
+        return derived >> _TAIL, derived & ((1 << _TAIL) - 1)
+
+    def _take(self, n: int) -> range:
+        start = self._counter + 1
+        self._counter += n
+        if self._counter >> _HEAD:
+            raise OverflowError("a command makes at most 2**32 - 1 rows")
+        return range(start, start + n)
 
     def saw(self, kind: str, row_id: uuid.UUID, version: int, what: str) -> None:
         """The user decided on this row as it was at `version` (the command's base). Replayed

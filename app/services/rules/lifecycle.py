@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.models import (
@@ -26,6 +27,7 @@ from app.models import (
     Progress,
     ProgressEvent,
 )
+from app.services.bulk_rows import Rows, collector_paused
 from app.services.registry import reacts_to
 from app.services.rules.due import compute_due, due_from
 from app.services.rules.events import StateChanged
@@ -257,6 +259,16 @@ def _chunks(ids: list[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
         yield ids[i : i + CHUNK]
 
 
+@dataclass(frozen=True)
+class _Assigned:
+    """One progress a person is given: its milestone, first state, why (a skip) and due date."""
+
+    milestone: Milestone
+    state: str
+    note: str | None
+    due: date | None
+
+
 def assign(work: Work, cohort_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int:
     """Give people who joined a cohort all its milestones (a shared one once), in bulk.
 
@@ -295,77 +307,130 @@ def assign(work: Work, cohort_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int
     needs_attributes = any(m.skip_when or m.due_kind == "attribute" for m in milestones)
     ordered = _topological(milestones, parents)
 
-    states: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
+    held: dict[uuid.UUID, dict[uuid.UUID, str]] = {}
     for chunk in _chunks(person_ids):
         for pid, mid, state in session.execute(
             select(Progress.person_id, Progress.milestone_id, Progress.state).where(
                 Progress.person_id.in_(chunk), Progress.milestone_id.in_(mids + list(parent_ids))
             )
         ):
-            states[(pid, mid)] = state
+            held.setdefault(pid, {})[mid] = state
     attributes = attributes_for(session, person_ids) if needs_attributes else {}
+    read = sorted({key for m in milestones for key in m.skip_when or {}}
+                  | {m.due_attribute or "" for m in milestones if m.due_kind == "attribute"})
+    zone = work.zone
 
-    rows: list[dict[str, object]] = []
-    events: list[dict[str, object]] = []
-    skipped: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = []
-    at, zone, label = work.at, work.zone, work.actor.label
-    for pid in person_ids:
-        attrs = attributes.get(pid, {})
+    def plan(attrs: dict[str, str], states: dict[uuid.UUID, str]) -> list[_Assigned]:
+        """What one person gets, given their attributes and the states they hold already."""
+        states = dict(states)
+        made: list[_Assigned] = []
         for m in ordered:
-            if (pid, m.id) in states:
+            if m.id in states:
                 continue
             note = skip_reason(m, attrs)
             if note:
                 state = "skipped"
             elif m.starts == "manual" or any(
-                states.get((pid, parent)) not in DONE_STATES
-                and ((pid, parent) in states or parent not in retired_parents)
+                states.get(parent) not in DONE_STATES
+                and (parent in states or parent not in retired_parents)
                 for parent in parents.get(m.id, [])
             ):
                 state = "locked"
             else:
                 state = "open"
-            states[(pid, m.id)] = state
-            progress_id = work.new_id()
-            rows.append({
-                "id": progress_id, "person_id": pid, "milestone_id": m.id, "state": state,
-                "assigned_at": at, "opened_at": at if state == "open" else None,
-                "started_at": None, "submitted_at": None, "completed_at": None,
-                "state_since": at, "due_on": due_from(m, at, None, None, attrs, zone),
-                "extended_until": None, "acted": False, "note": note, "version": 1,
-            })
-            events.append({
-                "id": work.new_id(), "progress_id": progress_id, "op_id": work.op_id,
-                "kind": "ProgressAssigned", "from_state": None, "to_state": state, "at": at,
-                "actor": label, "note": note,
-            })
-            if state == "skipped":
-                skipped.append((progress_id, pid, m.id))
-    if rows:
-        # Core executemany: the ORM's bulk insert splits rows into small batches by which
-        # columns are null, which costs ten times as much here.
-        connection = session.connection()
-        connection.execute(insert(Progress.__table__), rows)
-        connection.execute(insert(ProgressEvent.__table__), events)
-        _report_assigned(work, rows, {m.id: m.key for m in milestones})
-    for progress_id, pid, mid in skipped:
-        work.emit(StateChanged(progress_id, pid, mid, None, "skipped"))
-    return len(rows)
+            states[m.id] = state
+            made.append(_Assigned(m, state, note, due_from(m, work.at, None, None, attrs, zone)))
+        return made
+
+    # Most people get the same plan (none of the cohort's progress yet, the same attributes
+    # where the rules read them): each plan is worked out once, and the rows made from it.
+    plans: dict[tuple[object, ...], list[_Assigned]] = {}
+    people: list[tuple[uuid.UUID, list[_Assigned]]] = []
+    seen: set[uuid.UUID] = set()
+    for pid in person_ids:
+        if pid in seen:  # listed twice: the first time gave them everything
+            continue
+        seen.add(pid)
+        attrs = attributes.get(pid, {})
+        states = held.get(pid, {})
+        key = (*(attrs.get(name) for name in read), frozenset(states.items()))
+        if key not in plans:
+            plans[key] = plan(attrs, states)
+        if plans[key]:
+            people.append((pid, plans[key]))
+    count = sum(len(made) for _, made in people)
+    if not count:
+        return 0
+    with collector_paused():
+        keys = _insert_assigned(work, people, 2 * count)
+        _report_assigned(work, people)
+    skips = {id(made): [i for i, a in enumerate(made) if a.state == "skipped"]
+             for _, made in people}
+    n = 0
+    for pid, made in people:
+        for i in skips[id(made)]:
+            work.emit(StateChanged(uuid.UUID(hex=keys[n + 2 * i]), pid, made[i].milestone.id,
+                                   None, "skipped"))
+        n += 2 * len(made)
+    return count
 
 
-def _report_assigned(work: Work, rows: list[dict[str, object]], keys: dict[uuid.UUID, str]) -> None:
+def _insert_assigned(
+    work: Work, people: list[tuple[uuid.UUID, list[_Assigned]]], count: int
+) -> list[str]:
+    """The new progress rows and their history events, an insert each. Returns the ids made
+    (`count` of them): a progress's, then its event's, and so on."""
+    rows = Rows(work.session)
+    progress_table, event_table = Progress.__table__, ProgressEvent.__table__
+    texts = work.new_keys(count)
+    keys = rows.new_keys(texts)
+    at = rows.value(progress_table.c.assigned_at, work.at)
+    at_event = rows.value(event_table.c.at, work.at)
+    acted = rows.value(progress_table.c.acted, False)
+    op, label = rows.ids([work.op_id])[0], work.actor.label
+    plans = {id(made): made for _, made in people}
+    mids = list({a.milestone.id for made in plans.values() for a in made})
+    made_ids = dict(zip(mids, rows.ids(mids), strict=True))
+    due_on = progress_table.c.due_on
+    shapes = {  # each row of a plan but its ids: (the progress's, the event's)
+        key: [((made_ids[a.milestone.id], a.state, at, at if a.state == "open" else None,
+                at, rows.value(due_on, a.due), acted, a.note, 1, 0),
+               (op, "ProgressAssigned", a.state, at_event, label, a.note)) for a in made]
+        for key, made in plans.items()
+    }
+    progress: list[tuple[object, ...]] = []
+    events: list[tuple[object, ...]] = []
+    progress_ids, event_ids = iter(keys[0::2]), iter(keys[1::2])
+    for (_, made), person in zip(people, rows.ids(pid for pid, _ in people), strict=True):
+        for row, event in shapes[id(made)]:
+            progress_id = next(progress_ids)
+            progress.append((progress_id, person, *row))
+            events.append((next(event_ids), progress_id, *event))
+    rows.insert(progress_table, ("id", "person_id", "milestone_id", "state", "assigned_at",
+                                 "opened_at", "state_since", "due_on", "acted", "note",
+                                 "version", "round"), progress)
+    rows.insert(event_table, ("id", "progress_id", "op_id", "kind", "to_state", "at", "actor",
+                              "note"), events)
+    return texts
+
+
+def _report_assigned(work: Work, people: list[tuple[uuid.UUID, list[_Assigned]]]) -> None:
     """One change entry per new progress, so an enroll or an apply says who got what."""
-    people: dict[uuid.UUID, str] = {}
-    person_ids = list({row["person_id"] for row in rows})  # type: ignore[misc]
-    for chunk in _chunks(person_ids):
-        people.update(work.session.execute(
+    names: dict[uuid.UUID, str] = {}
+    for chunk in _chunks([pid for pid, _ in people]):
+        names.update(work.session.execute(
             select(Person.id, Person.external_id).where(Person.id.in_(chunk))).all())
-    for row in rows:
-        work.record("progress", {
-            "kind": "progress", "person": people.get(row["person_id"]),  # type: ignore[arg-type]
-            "milestone": keys[row["milestone_id"]],  # type: ignore[index]
-            "from": None, "to": row["state"], "due_to": _iso(row["due_on"]),
-        })
+    entries = {
+        id(made): [{"kind": "progress", "person": None, "milestone": a.milestone.key,
+                    "from": None, "to": a.state, "due_to": _iso(a.due)} for a in made]
+        for made in {id(made): made for _, made in people}.values()
+    }
+    changes = work.changes
+    for pid, made in people:
+        person = names.get(pid)
+        for entry in entries[id(made)]:
+            changes.append({**entry, "person": person})
+    work.flags.add("progress")
 
 
 def _iso(value: object) -> str | None:

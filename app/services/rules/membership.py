@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.models import Cohort, Membership, Person
 from app.services import lookup
+from app.services.bulk_rows import Rows
 from app.services.commands import Enroll, Unenroll
 from app.services.errors import Refused
 from app.services.registry import handles
@@ -40,12 +41,15 @@ def join(work: Work, cohort: Cohort, people: list[Person]) -> list[Person]:
     """Returns who actually joined (people already in the cohort are left as they are)."""
     present = current_members(work, cohort.id, [p.id for p in people])
     joining = [p for p in people if p.id not in present]
-    for person in joining:
-        work.session.add(
-            Membership(id=work.new_id(), person_id=person.id, cohort_id=cohort.id,
-                       joined_at=work.at, left_at=None)
-        )
-    work.session.flush()
+    work.session.flush()  # the people joining are in the store before their memberships
+    rows = Rows(work.session)
+    table = Membership.__table__
+    at = rows.value(table.c.joined_at, work.at)
+    (cohort_id,) = rows.ids([cohort.id])
+    rows.insert(table, ("id", "person_id", "cohort_id", "joined_at"),
+                [(key, pid, cohort_id, at) for key, pid in zip(
+                    rows.new_keys(work.new_keys(len(joining))), rows.ids(p.id for p in joining),
+                    strict=True)])
     assign(work, cohort.id, [p.id for p in joining])
     add_on_joining(work, cohort.id, joining)  # triggered optional milestones they match
     submit_on_joining(work, cohort.id, joining)  # submit triggers that already hold
