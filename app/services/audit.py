@@ -70,10 +70,11 @@ def command_args(plain_command: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in plain_command.items() if k not in _ENVELOPE}
 
 
-def _next(session: OrmSession) -> tuple[int, str]:
-    """Take the next number: (seq, previous hash). The UPDATE makes this transaction the
-    log's one writer until it ends, so no other entry can chain off the same previous one."""
-    taken = update(AuditHead).where(AuditHead.id == HEAD).values(seq=AuditHead.seq + 1)
+def _next(session: OrmSession, count: int = 1) -> tuple[int, str]:
+    """Take the next `count` numbers: (the first, the previous hash). The UPDATE makes this
+    transaction the log's one writer until it ends, so no other entry can chain off the same
+    previous one."""
+    taken = update(AuditHead).where(AuditHead.id == HEAD).values(seq=AuditHead.seq + count)
     row = session.execute(taken.returning(AuditHead.seq, AuditHead.hash)
                           .execution_options(synchronize_session=False)).first()
     if row is None:
@@ -83,31 +84,61 @@ def _next(session: OrmSession) -> tuple[int, str]:
                                .order_by(AuditEntry.seq.desc()).limit(1)).first()
         session.execute(insert(AuditHead).values(id=HEAD, seq=last.seq if last else 0,
                                                  hash=last.hash if last else GENESIS))
-        return _next(session)
-    return row.seq, row.hash
+        return _next(session, count)
+    return row.seq - count + 1, row.hash
 
 
-def _as_stored(session: OrmSession, args: dict[str, Any]) -> dict[str, Any]:
+def _as_stored(session: OrmSession, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The args as the database will hand them back, which the hash is taken over: JSONB
     (PostgreSQL) rewrites numbers (1e+20 comes back as 100000000000000000000); SQLite keeps
-    the JSON text as written."""
+    the JSON text as written. One round trip for all of them."""
     if session.get_bind().dialect.name != "postgresql":
-        return args
-    return session.scalar(select(literal(args, type_=AuditEntry.args.type)))
+        return documents
+    return session.scalar(select(literal(documents, type_=AuditEntry.args.type)))
+
+
+class Entries:
+    """Entries added one by one and written together in the caller's transaction: the head is
+    taken and moved once, the entries inserted in one statement. The sync server appends a
+    whole push's entries so; `append` is the case of one."""
+
+    def __init__(self) -> None:
+        self._pending: list[dict[str, Any]] = []
+
+    def add(self, *, at: datetime, actor: str, device: str, command: str,
+            args: dict[str, Any], op_id: uuid.UUID | None, outcome: str,
+            reason: str | None = None) -> None:
+        self._pending.append({"at": at, "recorded_at": utcnow(), "actor": actor,
+                              "device": device, "command": command[:60], "args": args,
+                              "op_id": op_id, "outcome": outcome, "reason": reason})
+
+    def write(self, session: OrmSession) -> list[int]:
+        """Number, chain and insert what was added; their seqs."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return []
+        first, prev_hash = _next(session, len(pending))
+        stored = _as_stored(session, [entry["args"] for entry in pending])
+        rows = []
+        for seq, entry, args in zip(range(first, first + len(pending)), pending, stored,
+                                    strict=True):
+            fields = {**entry, "seq": seq, "args": args, "prev_hash": prev_hash}
+            prev_hash = digest(**fields)
+            rows.append({**fields, "hash": prev_hash})
+        session.execute(insert(AuditEntry), rows)
+        session.execute(update(AuditHead).where(AuditHead.id == HEAD).values(hash=prev_hash)
+                        .execution_options(synchronize_session=False))
+        return [row["seq"] for row in rows]
 
 
 def append(session: OrmSession, *, at: datetime, actor: str, device: str, command: str,
            args: dict[str, Any], op_id: uuid.UUID | None, outcome: str,
            reason: str | None = None) -> int:
     """Add one entry in the caller's transaction; its seq."""
-    seq, prev_hash = _next(session)
-    fields = {"seq": seq, "at": at, "recorded_at": utcnow(), "actor": actor, "device": device,
-              "command": command[:60], "args": _as_stored(session, args), "op_id": op_id,
-              "outcome": outcome, "reason": reason, "prev_hash": prev_hash}
-    entry_hash = digest(**fields)
-    session.execute(insert(AuditEntry).values(**fields, hash=entry_hash))
-    session.execute(update(AuditHead).where(AuditHead.id == HEAD).values(hash=entry_hash)
-                    .execution_options(synchronize_session=False))
+    entry = Entries()
+    entry.add(at=at, actor=actor, device=device, command=command, args=args, op_id=op_id,
+              outcome=outcome, reason=reason)
+    (seq,) = entry.write(session)
     return seq
 
 

@@ -35,6 +35,12 @@ from app.services.write import execute, plain
 TIMEOUT = 30.0
 BATCH = 100  # commands per request
 BATCH_BYTES = 4 << 20  # well under the server's limit on a request's body
+# A push is answered once the server has replayed its commands, after the pushes of other
+# stores ahead of it (the server keeps each to a few seconds): a busy server answers a larger
+# batch later without being down. So the wait for a push's answer is TIMEOUT and this much
+# per command it carries, 60 s for a full batch where the server takes some milliseconds a
+# command; only past that is the server taken for unreachable.
+PUSH_PACE = 0.3  # seconds
 
 
 class SyncError(Exception):
@@ -75,11 +81,11 @@ def _detail(response: httpx.Response) -> str:
     return detail if isinstance(detail, str) else json.dumps(detail or body)[:200]
 
 
-def _post(http: httpx.Client, url: str, body: dict[str, Any],
-          token: str | None = None) -> httpx.Response:
+def _post(http: httpx.Client, url: str, body: dict[str, Any], token: str | None = None,
+          timeout: httpx.Timeout | None = None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        return http.post(url, json=body, headers=headers)
+        return http.post(url, json=body, headers=headers, timeout=timeout or http.timeout)
     except httpx.HTTPError as exc:
         raise Unreachable(f"The server at {url.rsplit('/v1/', 1)[0]} could not be reached "
                           f"({exc.__class__.__name__}: {exc}).") from exc
@@ -240,7 +246,8 @@ def _answer(response: httpx.Response, conn: Connection) -> dict[str, Any]:
 def _push(client: httpx.Client, store: Store, conn: Connection, token: str,
           commands: list[dict[str, Any]], report: SyncReport) -> None:
     request = {"protocol": PROTOCOL, "client_id": conn.client_id, "commands": commands}
-    response = _post(client, f"{conn.url}/v1/push", request, token)
+    response = _post(client, f"{conn.url}/v1/push", request, token,
+                     _patience(client.timeout, len(commands)))
     if response.status_code == 401:
         _answer(response, conn)
     if response.status_code not in (200, 409):
@@ -254,6 +261,16 @@ def _push(client: httpx.Client, store: Store, conn: Connection, token: str,
         raise SyncError(f"The server refused to go on: {_detail(response)}")
     if not results:
         raise SyncError("The server took none of the commands sent; stopping.")
+
+
+def _patience(timeout: httpx.Timeout, commands: int) -> httpx.Timeout:
+    """The client's timeouts, with the wait for a push's answer stretched to its size (never
+    shortened: a caller may have chosen to wait longer, or without end)."""
+    read = timeout.read
+    if read is not None:
+        read = max(read, TIMEOUT + PUSH_PACE * commands)
+    return httpx.Timeout(connect=timeout.connect, read=read, write=timeout.write,
+                         pool=timeout.pool)
 
 
 def _tally(store: Store, report: SyncReport) -> SyncReport:
