@@ -55,7 +55,15 @@ class ProgressEvent(Base):
     """What happened to a progress: past-tense kind, states, when, who, why, which command."""
 
     __tablename__ = "progress_events"
-    __table_args__ = (Index("ix_progress_events_progress_at", "progress_id", "at"),)
+    __table_args__ = (
+        Index("ix_progress_events_progress_at", "progress_id", "at"),
+        # The moves between states, each progress's in time order, with the states: the
+        # reports read a stay's end and a milestone's first opening and last completion
+        # from it alone, without reading the history's rows.
+        Index("ix_progress_events_moves", "progress_id", "at", "to_state", "from_state",
+              sqlite_where=text("to_state IS NOT NULL"),
+              postgresql_where=text("to_state IS NOT NULL")),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     progress_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("progress.id"))

@@ -43,19 +43,25 @@ def numeric(table: Table) -> list[bool]:
 def aligned(table: Table) -> str:
     """The title, the table with numbers to the right, then the notes. Long cells (lists of
     cohorts) are cut so that a row still fits a line; --csv and --json give them whole."""
-    texts = [[cell_text(v) for v in row] for row in table.rows]
-    cells = [[t if len(t) <= WIDEST else t[:WIDEST - 1] + "…" for t in row] for row in texts]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(table.columns)]
+    # Laid out a column at a time and each line by one format: reports run to 200,000 rows.
+    texts = [[v if type(v) is str else cell_text(v) for v in row] for row in table.rows]
+    longest = ([max(map(len, column)) for column in zip(*texts, strict=True)] if texts
+               else [0] * len(table.columns))
+    cut = any(length > WIDEST for length in longest)
+    if cut:
+        texts = [[t if len(t) <= WIDEST else t[:WIDEST - 1] + "…" for t in row] for row in texts]
+    widths = [max(len(c), min(length, WIDEST)) for c, length in zip(table.columns, longest,
+                                                                    strict=True)]
+    layout = "  ".join(f"{{:{'>' if right else '<'}{w}}}"
+                       for w, right in zip(widths, numeric(table), strict=True))
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if right else v.ljust(w)
-                         for v, w, right in zip(values, widths, numeric(table), strict=True)
-                         ).rstrip()
+        return layout.format(*values).rstrip()
 
     lines = [table.title, "", line(table.columns), line(["-" * w for w in widths])]
-    lines += [line(row) for row in cells] or ["(nothing to report)"]
+    lines += [line(row) for row in texts] or ["(nothing to report)"]
     notes = list(table.notes)
-    if cells != texts:
+    if cut:
         notes.append(f"Cells longer than {WIDEST} characters are cut (…): --csv or --json "
                      "gives them whole.")
     lines += ["", *notes] if notes else []

@@ -48,7 +48,7 @@ def run(session: OrmSession, options: Options) -> Table:
         finished.append(journeys.c.last <= instant(options.end))
     durations = (select(journeys.c.cohort_id,
                         days_between(session, journeys.c.first, journeys.c.last).label("days"))
-                 .where(*finished).subquery("durations"))
+                 .where(*finished))
     summary = summarized(durations, ["cohort_id"]).subquery("summary")
     participants = (select(journeys.c.cohort_id, func.count().label("n"))
                     .group_by(journeys.c.cohort_id).subquery("participants"))
