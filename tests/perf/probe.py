@@ -2,8 +2,11 @@
 
 `python -m tests.perf.probe --db STORE --at TIME` prints one JSON object: for each measure
 the first (cold) time and the median of the repeats after it, in seconds, what it ran on,
-and the process's peak resident memory once the store is open and read, and at the end.
-The writes come last, on participants and progress no earlier measure touched.
+and its floor: the median time of hand-written SQL doing the same work on the same store in
+the same run (sqlite3, no layers: what the machine and SQLite make possible), where one can
+be written. Then the process's peak resident memory once the store is open and read, and at
+the end. The writes come last, on participants and progress no earlier measure touched;
+each floor that writes runs in a transaction it rolls back.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sqlite3
 import statistics
 import sys
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -36,12 +41,18 @@ from app.services.commands import (
 from app.services.queries.board import CohortRow, cohort_tree, participants, subtree
 from app.services.queries.inbox import inbox
 from app.services.queries.person_view import person_view
+from app.services.reports import REPORTS, Options, run_report
 from app.services.settings import USER, get_setting, program_zone
+from app.services.work import Work
 from app.services.write import execute
+from tests.perf.report_floors import FLOORS
 
 REPEAT = 5
 BOARD_SIZE = 5_000  # the budget's cohort: "select a cohort of 5,000"
 IMPORTED = 5_000  # the budget's enrolment: "enroll 5,000 participants"
+IMPORT_RUNS = 3
+REPORT_RUNS = 2
+TICK_DAYS = 3
 PENDING = 10_000  # the budget's inbox: "open the inbox with 10,000 pending"
 MILESTONES = 20  # … "into a cohort of 20 milestones"
 
@@ -66,6 +77,35 @@ def timed(runs: list[Callable[[], object]], what: str) -> Measure:
 
 def repeat(run: Callable[[], object]) -> list[Callable[[], object]]:
     return [run] * (1 + REPEAT)
+
+
+Script = list[tuple[str, Any]]
+
+
+def floor(store: Store, measure: Measure, sql: str = "", *params: Any,
+          script: Callable[[], Script] | None = None, runs: int = REPEAT) -> Measure:
+    """Time hand-written SQL on the same file: `sql` with `params` read to the end, or a
+    `script` of (statement, parameters: a tuple, or a list for executemany), made afresh for
+    each run and committed as our commands are (the probe works on a copy)."""
+    assert store.path is not None
+    times = []
+    with closing(sqlite3.connect(store.path, isolation_level=None)) as connection:
+        for _ in range(1 + runs):
+            statements = script() if script is not None else []
+            start = time.perf_counter()
+            if script is not None:
+                connection.execute("BEGIN")
+                for statement, values in statements:
+                    if isinstance(values, list):
+                        connection.executemany(statement, values)
+                    else:
+                        connection.execute(statement, values)
+                connection.execute("COMMIT")
+            else:
+                connection.execute(sql, params).fetchall()
+            times.append(time.perf_counter() - start)
+    measure["floor"] = statistics.median(times[1:] or times)
+    return measure
 
 
 def command(store: Store, made: Command) -> Callable[[], object]:
@@ -109,12 +149,38 @@ def reads(store: Store, at: datetime, out: dict[str, Measure]) -> None:
         with store.session() as session:
             return person_view(session, person, at)
 
-    out["tree"] = timed(repeat(tree), f"{len(rows)} cohorts")
-    out["board_largest"] = timed(repeat(board([largest.id])),
-                                 f"{largest.key}: {largest.members:,} members")
-    out["board_5000"] = timed(repeat(board(board_ids)),
-                              f"{board_cohort.key} and below: {sizes[board_cohort.id]:,} members")
-    out["show"] = timed(repeat(show), f"participant {person}")
+    out["tree"] = floor(store, timed(repeat(tree), f"{len(rows)} cohorts"), TREE_FLOOR)
+    out["board_largest"] = floor(store, timed(
+        repeat(board([largest.id])), f"{largest.key}: {largest.members:,} members"),
+        board_floor(1), largest.id.hex)
+    out["board_5000"] = floor(store, timed(
+        repeat(board(board_ids)),
+        f"{board_cohort.key} and below: {sizes[board_cohort.id]:,} members"),
+        board_floor(len(board_ids)), *(i.hex for i in board_ids))
+    out["show"] = floor(store, timed(repeat(show), f"participant {person}"), SHOW_FLOOR, person,
+                        person)
+
+
+# The cohorts with their members counted.
+TREE_FLOOR = """SELECT c.id, c.key, c.name, c.parent_id, count(m.person_id) FROM cohorts c
+LEFT JOIN memberships m ON m.cohort_id = c.id AND m.left_at IS NULL GROUP BY c.id"""
+# A participant's milestones with their approvals.
+SHOW_FLOOR = """SELECT m.key, m.title, pr.state, pr.due_on, pr.started_at, pr.completed_at,
+a.level, a.actor, a.decision, a.note, a.at FROM progress pr
+JOIN milestones m ON m.id = pr.milestone_id LEFT JOIN approvals a ON a.progress_id = pr.id
+WHERE pr.person_id = (SELECT id FROM people WHERE external_id = ?)
+UNION ALL SELECT c.key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM memberships ms JOIN cohorts c ON c.id = ms.cohort_id
+WHERE ms.person_id = (SELECT id FROM people WHERE external_id = ?) AND ms.left_at IS NULL"""
+
+
+def board_floor(cohorts: int) -> str:
+    """Every member of the cohorts with each of their progress rows: the board's cells."""
+    marks = ", ".join("?" * cohorts)
+    return f"""SELECT p.external_id, p.name, pr.milestone_id, pr.state, pr.due_on,
+    pr.state_since FROM memberships ms JOIN people p ON p.id = ms.person_id
+    JOIN progress pr ON pr.person_id = p.id
+    WHERE ms.cohort_id IN ({marks}) AND ms.left_at IS NULL ORDER BY p.name"""
 
 
 def target_cohort(store: Store) -> tuple[uuid.UUID, str, int]:
@@ -159,20 +225,71 @@ def writes(store: Store, at: datetime, out: dict[str, Measure]) -> None:
         ).all()
     seen: set[str] = set()
     targets = [r for r in open_rows if not (r[0] in seen or seen.add(r[0]))][: 1 + REPEAT]
-    out["enroll"] = timed(
+    with store.session() as session:
+        linked = [m.hex for m in session.scalars(
+            select(MilestoneCohort.milestone_id)
+            .join(Milestone, Milestone.id == MilestoneCohort.milestone_id)
+            .where(MilestoneCohort.cohort_id == cohort_id, Milestone.retired.is_(False),
+                   Milestone.is_optional.is_(False)))]
+    out["enroll"] = floor(store, timed(
         [command(store, Enroll(at=at, person=p, cohort=key)) for p in outsiders],
-        f"one participant into {key} ({milestones} milestones)")
-    out["complete"] = timed(
+        f"one participant into {key} ({milestones} milestones)"),
+        script=lambda: enrolment(cohort_id.hex, linked, 1, at))
+    out["complete"] = floor(store, timed(
         [command(store, CompleteProgress(at=at, person=p, milestone=m)) for p, m in targets],
-        "one open milestone, by staff")
-    rows = tuple(
-        PersonRow(line=n + 2, external_id=f"PERF-{n:06d}", name=f"Perf Participant {n}",
-                  email=f"perf.participant{n}@example.org")
-        for n in range(IMPORTED)
-    )
-    out["enroll_5000"] = timed(
-        [command(store, ImportPeople(at=at, rows=rows, cohort=key, source="bench"))],
-        f"{IMPORTED:,} new participants into {key} ({milestones} milestones), one import")
+        "one open milestone, by staff"), script=lambda: decision(at))
+    imports = [tuple(
+        PersonRow(line=n + 2, external_id=f"PERF-{run}-{n:06d}", name=f"Perf Participant {n}",
+                  email=f"perf.participant{run}.{n}@example.org")
+        for n in range(IMPORTED)) for run in range(IMPORT_RUNS)]
+    out["enroll_5000"] = floor(store, timed(
+        [command(store, ImportPeople(at=at, rows=rows, cohort=key, source="bench"))
+         for rows in imports],
+        f"{IMPORTED:,} new participants into {key} ({milestones} milestones), one import"),
+        script=lambda: enrolment(cohort_id.hex, linked, IMPORTED, at), runs=IMPORT_RUNS - 1)
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def enrolment(cohort: str, milestones: list[str], people: int, at: datetime) -> Script:
+    """The rows an enrolment writes, as bare executemany: the people, their memberships, a
+    progress row per milestone and its history event, with ids made as a command makes them
+    (a series: the same rows)."""
+    when = _stamp(at)
+    ids = iter(Work(session=None, op_id=uuid.uuid4(), at=at, actor=None).new_keys(  # type: ignore[arg-type]
+        people * (2 + 2 * len(milestones))))
+    made = [(next(ids), f"FLOOR-{uuid.uuid4().hex[:12]}") for _ in range(people)]
+    progress = [(next(ids), person, milestone) for person, _ in made for milestone in milestones]
+    return [
+        ("INSERT INTO people (id, external_id, name, email, created_at, version) "
+         "VALUES (?, ?, ?, ?, ?, 1)", [(i, x, f"Floor {x}", f"{x}@example.org", when)
+                                       for i, x in made]),
+        ("INSERT INTO memberships (id, person_id, cohort_id, joined_at) VALUES (?, ?, ?, ?)",
+         [(next(ids), i, cohort, when) for i, _ in made]),
+        ("INSERT INTO progress (id, person_id, milestone_id, state, assigned_at, opened_at, "
+         "state_since, acted, version, round) VALUES (?, ?, ?, 'open', ?, ?, ?, 0, 1, 0)",
+         [(i, person, milestone, when, when, when) for i, person, milestone in progress]),
+        ("INSERT INTO progress_events (id, progress_id, kind, to_state, at) "
+         "VALUES (?, ?, 'ProgressAssigned', 'open', ?)",
+         [(next(ids), i, when) for i, _, _ in progress]),
+    ]
+
+
+def decision(at: datetime) -> Script:
+    """One staff decision on one progress: its row, its history event, the next one opened."""
+    when = _stamp(at)
+    return [
+        ("UPDATE progress SET state = 'complete', completed_at = ?, state_since = ?, "
+         "version = version + 1 WHERE id = (SELECT id FROM progress WHERE state = 'open' "
+         "LIMIT 1)", (when, when)),
+        ("INSERT INTO progress_events (id, progress_id, kind, from_state, to_state, at) "
+         "VALUES (?, (SELECT id FROM progress LIMIT 1), 'ProgressCompleted', 'open', "
+         "'complete', ?)", (uuid.uuid4().hex, when)),
+        ("UPDATE progress SET state = 'open', opened_at = ?, state_since = ? "
+         "WHERE id = (SELECT id FROM progress WHERE state = 'locked' LIMIT 1)", (when, when)),
+    ]
 
 
 def approvals(store: Store, at: datetime, out: dict[str, Measure]) -> None:
@@ -190,20 +307,57 @@ def approvals(store: Store, at: datetime, out: dict[str, Measure]) -> None:
         with store.session() as session:
             return inbox(session, admin, at)
 
-    out["inbox"] = timed(repeat(open_inbox), f"{PENDING:,} pending, as the admin")
+    out["inbox"] = floor(store, timed(repeat(open_inbox), f"{PENDING:,} pending, as the admin"),
+                         INBOX_FLOOR)
     first = open_inbox()[: 1 + REPEAT]
-    out["approve"] = timed(
+    out["approve"] = floor(store, timed(
         [command(store, ApproveProgress(at=at, person=i.person, milestone=i.milestone,
                                         note="bench")) for i in first],
-        "approve one pending request")
+        "approve one pending request"), script=lambda: [
+            ("INSERT INTO approvals (id, progress_id, round, level, actor, decision, at) "
+             "VALUES (?, (SELECT id FROM progress WHERE state = 'submitted' LIMIT 1), 1, 1, "
+             "'bench', 'approve', ?)", (uuid.uuid4().hex, _stamp(at))), *decision(at)])
+
+
+# Every pending request with its participant and milestone, the soonest first.
+INBOX_FLOOR = """SELECT p.external_id, p.name, m.key, m.title, pr.submitted_at, pr.round
+FROM progress pr JOIN people p ON p.id = pr.person_id JOIN milestones m ON m.id = pr.milestone_id
+WHERE pr.state = 'submitted' ORDER BY pr.submitted_at, p.external_id"""
+# What a day's tick looks for, in one query: reminders due today (before the due date, after
+# the start or assignment), due tomorrow, past due, and stays past escalate_after.
+TICK_FLOOR = """SELECT pr.id, m.id FROM progress pr JOIN milestones m ON m.id = pr.milestone_id
+WHERE pr.state IN ('open', 'started', 'submitted') AND (
+  pr.due_on IN (date(:today, '+1 day'), date(:today, '+3 days'), date(:today, '+7 days'))
+  OR pr.due_on < :today
+  OR (m.escalate_after_days IS NOT NULL
+      AND pr.state_since < datetime(:today, '-' || m.escalate_after_days || ' days'))
+  OR date(pr.started_at) IN (date(:today, '-7 days'), date(:today, '-14 days'))
+  OR date(pr.assigned_at) IN (date(:today, '-7 days'), date(:today, '-14 days')))"""
 
 
 def scheduler(store: Store, at: datetime, out: dict[str, Measure]) -> None:
     """The first tick on the demo (it catches up on everything the history left due), then
-    the next day's: the nightly scan of the budget."""
+    the next days' ticks: the nightly scan of the budget."""
     out["tick_first"] = timed([command(store, Tick(at=at))], "first tick: catches up")
-    out["tick"] = timed([command(store, Tick(at=at + timedelta(days=1)))],
-                        "the next day's tick: reminders, alerts, deadlines, digests, campaigns")
+    days = [at + timedelta(days=n) for n in range(1, 2 + TICK_DAYS)]
+    measure = timed([command(store, Tick(at=day)) for day in days],
+                    "a day's tick: reminders, alerts, deadlines, digests, campaigns "
+                    f"(median of {TICK_DAYS} days after the first)")
+    with store.session() as session:
+        zone = program_zone(session)
+    out["tick"] = floor(store, measure, TICK_FLOOR, at.astimezone(zone).date().isoformat())
+
+
+def reports(store: Store, at: datetime, out: dict[str, Measure]) -> None:
+    """Each report on the whole store, as `waypoint report NAME` computes it."""
+    for name in REPORTS:
+        def run(name: str = name) -> object:
+            with store.session() as session:
+                return run_report(session, name, Options(at=at))
+
+        measure = timed([run] * (1 + REPORT_RUNS), f"report {name}, whole store")
+        sql = FLOORS.get(name)
+        out[f"report_{name}"] = floor(store, measure, sql, runs=REPORT_RUNS) if sql else measure
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         reads(store, at, measures)
         memory_open = peak_mb()
         writes(store, at, measures)
+        reports(store, at, measures)
         approvals(store, at, measures)
         scheduler(store, at, measures)
     finally:
