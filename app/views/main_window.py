@@ -276,6 +276,12 @@ class MainWindow(SyncActions, QMainWindow):
     def refresh(self) -> None:
         self.read_allowed()
         self.tree.refresh()
+        # The rest once the tree is in and has set off the chosen cohort's reads: on one
+        # worker, what the user looks at first is read first (on a large store the other
+        # tabs and docks take seconds).
+        self.worker.submit(lambda _store: None, lambda _result, _error: self._refresh_rest())
+
+    def _refresh_rest(self) -> None:
         self.alerts.refresh()
         self.outbox.refresh()
         self.conflicts.refresh()
