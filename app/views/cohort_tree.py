@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QW
 
 from app.models.store import Store
 from app.services.clock import utcnow
-from app.services.queries.board import CohortRow, at_risk_by_cohort, cohort_tree, subtree
+from app.services.queries.board import CohortRow, at_risk_by_cohort, cohort_tree
 from app.views.worker import DbWorker
 
 BADGES_AFTER_MS = 5000  # progress changes gathered before the badges are counted again
@@ -73,8 +73,7 @@ class CohortTreePanel(QWidget):
         chosen = self.current_id()
         self.rows = rows
         self.model.removeRows(0, self.model.rowCount())
-        totals = {row.id: sum(r.members for r in rows if r.id in subtree(rows, row.id))
-                  for row in rows}
+        totals = _counted_up(rows, {row.id: row.members for row in rows})
         items: dict[uuid.UUID, QStandardItem] = {}
         for row in rows:
             name = QStandardItem(row.name)
@@ -106,10 +105,9 @@ class CohortTreePanel(QWidget):
     def _badges(self, counts: dict[uuid.UUID, int] | None, error: BaseException | None) -> None:
         if counts is None:
             return
+        totals = _counted_up(self.rows, counts)
         for item in self._items():
-            cohort_id = item.data(ID_ROLE)
-            within = subtree(self.rows, cohort_id)
-            total = sum(counts.get(c, 0) for c in within)
+            total = totals.get(item.data(ID_ROLE), 0)
             badge = self._sibling(item, 2)
             badge.setText(f"⚠ {total}" if total else "")
             badge.setToolTip(f"{total} participant{'s' if total != 1 else ''} with something "
@@ -173,3 +171,17 @@ def _tree(store: Store) -> list[CohortRow]:
 def _risk(store: Store) -> dict[uuid.UUID, int]:
     with store.session() as session:
         return at_risk_by_cohort(session, utcnow())
+
+
+def _counted_up(rows: list[CohortRow], counts: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:
+    """Each cohort's count with those of every cohort below it, in one pass up the tree
+    (400 cohorts took ten seconds when each one's subtree was walked for every cohort)."""
+    totals = {row.id: counts.get(row.id, 0) for row in rows}
+    parents = {row.id: row.parent_id for row in rows}
+    for row in rows:
+        above = row.parent_id
+        while above is not None and above in totals:
+            totals[above] += counts.get(row.id, 0)
+            above = parents[above]
+    return totals
+
