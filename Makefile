@@ -30,7 +30,7 @@ lint: venv
 	$(BIN)/ruff check app tests
 
 bench: venv
-	$(BIN)/python -m tests.perf
+	$(BIN)/python -m tests.perf --readme
 
 # Each view of the desktop app on the M demo data, into resources/screenshots/.
 screenshots: venv

@@ -6,8 +6,9 @@ resident memory with the store open.
 object on its last line. Usable: the cohort tree shown and the participants of the cohort it
 chooses listed (the tab the window opens on); the other tabs and docks are read behind it.
 `--started` is when the parent started this process (time.time()), so that the start-up
-measure covers the interpreter, the imports and Qt as a user waits for them. The scheduler's clock is not started: its first tick runs on the worker after
-the window's reads and would only make "usable" mean "idle".
+measure covers the interpreter, the imports and Qt as a user waits for them. The scheduler's
+clock is not started: its first tick runs on the worker after the window's reads and would
+only make "usable" mean "idle".
 """
 
 from __future__ import annotations
