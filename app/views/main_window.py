@@ -34,15 +34,15 @@ from sqlalchemy import func, select
 
 from app.models import OutboxMessage, Person
 from app.models.store import Store, open_store
-from app.services.activity_files import with_activity_files, write_activity_files
+from app.services.activity_files import with_activity_files
 from app.services.clock import utcnow
 from app.services.commands import ApplyProgram, ImportPeople, SetupProfile
 from app.services.delivery import SendReport
 from app.services.demo import GenerateDemo
 from app.services.importer import ImportInvalid, read_people
 from app.services.profile_store import default_db, default_user
-from app.services.programs import ProgramInvalid, dump_program, parse_program
-from app.services.programs.export import existing_keys, export_spec
+from app.services.programs import ProgramInvalid, parse_program
+from app.services.programs.export import existing_keys
 from app.services.queries.board import subtree
 from app.services.settings import PROGRAM_NAME, USER, get_setting
 from app.services.write import SYSTEM, Result, execute
@@ -56,10 +56,11 @@ from app.views.conflicts_panel import ConflictsPanel
 from app.views.first_start import ProfileDialog
 from app.views.inbox_view import InboxView
 from app.views.inbox_window import InboxWindow
+from app.views.main_allowing import AllowedActions
 from app.views.main_syncing import SyncActions
 from app.views.outbox_panel import OutboxPanel
 from app.views.people_panel import PeoplePanel
-from app.views.permissions import Allowed, allowed, require
+from app.views.permissions import Allowed
 from app.views.program_editor import ProgramPanel
 from app.views.reports_view import ReportsView
 from app.views.scheduler_clock import SchedulerClock
@@ -76,7 +77,7 @@ TREE_FLAGS = {"people", "cohorts", "definitions"}  # members or cohorts themselv
 ALLOWED_FLAGS = {"definitions", "staff"}  # what the user's roles allow may have changed
 
 
-class MainWindow(SyncActions, QMainWindow):
+class MainWindow(SyncActions, AllowedActions, QMainWindow):
     def __init__(self, store: Store, *, run_scheduler: bool = True) -> None:
         super().__init__()
         self.store = store
@@ -295,34 +296,6 @@ class MainWindow(SyncActions, QMainWindow):
             if view is not self.people and hasattr(view, "refresh"):
                 view.refresh()
 
-    def read_allowed(self) -> None:
-        """What the user's roles allow, read again (at start, and when the definitions or the
-        staff change), for the actions to offer only that."""
-        self.worker.submit(lambda store: allowed(store, self.user), self._allowed_read)
-
-    def _allowed_read(self, found: Allowed | None, error: BaseException | None) -> None:
-        if found is None:  # nobody known by the profile's email: they may do nothing
-            self.statusBar().showMessage(f"Your permissions could not be read: {error}", 8000)
-            found = Allowed(permissions=frozenset())
-        self.allowed = found
-        self._offer_exports()
-
-    def _offer_exports(self) -> None:
-        """Every action that takes data out of the store, disabled (saying why) for a user
-        whose roles do not hold `export`. Printing a sign-in sheet is not an export."""
-        exporting = self.allowed.refusal("export", "Exporting")
-        saving = self.allowed.refusal("export", "Saving a copy of a file")
-        self.export_action.setEnabled(exporting is None)
-        self.export_action.setToolTip(exporting or "Write the store's definitions as a "
-                                      "program file")
-        self.export_action.setStatusTip(exporting or "")
-        self.reports.refuse_export(exporting)
-        self.board.panel.refuse_saving(saving)
-        self.inbox.refuse_saving(saving)
-        window = getattr(self, "inbox_window", None)
-        if window is not None:
-            window.view.refuse_saving(saving)
-
     def open_inbox_window(self) -> None:
         """The approver's inbox on its own, to keep beside the main window or on a second
         screen; its decisions refresh this window too."""
@@ -445,32 +418,6 @@ class MainWindow(SyncActions, QMainWindow):
                                               source=path.name))
 
         self.worker.submit(prepare, prepared)
-
-    def export_program(self) -> None:
-        refused = self.allowed.refusal("export", "Exporting")
-        if refused is not None:
-            QMessageBox.information(self, "Waypoint", refused)
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the program", "program.toml",
-                                              "Program files (*.toml)")
-        if not path:
-            return
-
-        def write(store: Store) -> list[Path]:
-            require(store, self.user, "export")
-            with store.session() as session:  # as the user reads it: what they may see
-                spec = export_spec(session)
-            Path(path).write_text(dump_program(spec), encoding="utf-8")
-            return write_activity_files(spec, Path(path), store)
-
-        def written(files: list[Path] | None, error: BaseException | None) -> None:
-            if error is not None:
-                QMessageBox.warning(self, "The program was not exported", str(error))
-                return
-            beside = f" and {len(files)} activity files beside it" if files else ""
-            self.statusBar().showMessage(f"Wrote {path}{beside}.", 5000)
-
-        self.worker.submit(write, written)
 
     def import_people(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import participants", "",
