@@ -163,16 +163,21 @@ def _cohorts(work: Work, due: list[DueStep]) -> dict[tuple[uuid.UUID, uuid.UUID 
     template's `cohort` is."""
     found: dict[tuple[uuid.UUID, uuid.UUID | None], Cohort] = {}
     wanted = {(d.person_id, d.milestone_id) for d in due if d.milestone_id is not None}
+    milestones = sorted({milestone for _, milestone in wanted})
+    # Cohorts are few and runs many: the pairs are read as ids, each cohort loaded once.
+    cohorts = {c.id: c for c in work.session.scalars(select(Cohort))}
     for chunk in _chunks(sorted({person for person, _ in wanted})):
-        for person_id, milestone_id, cohort in work.session.execute(
-            select(Membership.person_id, MilestoneCohort.milestone_id, Cohort)
-            .join(Cohort, Cohort.id == Membership.cohort_id)
-            .join(MilestoneCohort, MilestoneCohort.cohort_id == Cohort.id)
-            .where(Membership.person_id.in_(chunk), Membership.left_at.is_(None))
-            .order_by(Cohort.key.desc())
+        for person_id, milestone_id, cohort_id in work.session.execute(
+            select(Membership.person_id, MilestoneCohort.milestone_id, Membership.cohort_id)
+            .join(MilestoneCohort, MilestoneCohort.cohort_id == Membership.cohort_id)
+            .where(Membership.person_id.in_(chunk), Membership.left_at.is_(None),
+                   MilestoneCohort.milestone_id.in_(milestones))
         ):
             if (person_id, milestone_id) in wanted:
-                found[(person_id, milestone_id)] = cohort  # the first by key wins
+                cohort = cohorts[cohort_id]
+                held = found.get((person_id, milestone_id))
+                if held is None or cohort.key < held.key:  # the first by key wins
+                    found[(person_id, milestone_id)] = cohort
     return found
 
 

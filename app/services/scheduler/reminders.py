@@ -61,14 +61,13 @@ def _due_reminders(work: Work, today: date) -> list[Due]:
     for milestone in milestones:
         for index, rule in enumerate((milestone.rules or {}).get("reminders") or []):
             days = int(rule["days"])
-            base = [Progress.milestone_id == milestone.id, Progress.state.in_(REMINDED_STATES),
-                    held_now()]
+            base = [Progress.milestone_id == milestone.id, Progress.state.in_(REMINDED_STATES)]
             if rule["kind"] == "before_due":
                 fire_on = func.date(Progress.due_on, f"-{days} days")
                 rows = work.session.execute(
                     select(Progress.id, Progress.person_id, Progress.due_on).where(
                         *base, Progress.due_on.between(today, today + timedelta(days=days)),
-                        ~_sent(index, fire_on))).all()
+                        ~_sent(index, fire_on), held_now())).all()
                 found += [Due(r.id, r.person_id, milestone, index,
                               r.due_on - timedelta(days=days), r.due_on, rule.get("template"))
                           for r in rows]
@@ -80,7 +79,7 @@ def _due_reminders(work: Work, today: date) -> list[Due]:
             rows = work.session.execute(
                 select(Progress.id, Progress.person_id, Progress.due_on, column.label("since"))
                 .where(*base, column.is_not(None), column < before,
-                       ~_sent(index, func.date(column)))).all()
+                       ~_sent(index, func.date(column)), held_now())).all()
             # The ledger keys these by the UTC date of the start, what SQL can compare.
             found += [Due(r.id, r.person_id, milestone, index,
                           r.since.date(), r.due_on, rule.get("template")) for r in rows]
