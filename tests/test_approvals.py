@@ -699,6 +699,49 @@ def test_the_inbox_shows_a_later_level_only_after_the_earlier_approved(wp: Waypo
     assert inbox_keys(wp, FINANCE) == [(SAM, "deposit", 2)]
 
 
+HR_THEN_COHORT_STAFF = 'levels = [{ roles = ["hrbp"] }, { cohort_staff = true }]\n'
+
+
+def test_a_later_level_of_cohort_staff_shows_to_the_participants_cohort_staff_only(
+        wp: Waypoint) -> None:
+    setup(wp, HR_THEN_COHORT_STAFF)
+    submit(wp)
+    submit(wp, person=ROBIN, by=ROBIN)
+
+    act(wp, "approve", HR)
+
+    assert inbox_keys(wp, ADVISOR) == [(SAM, "deposit", 2)], "Robin's still waits on HR"
+    assert inbox_keys(wp, OTHER_ADVISOR) == [], "staff of another cohort"
+    assert inbox_keys(wp, HR) == [(ROBIN, "deposit", 1)]
+
+
+def test_a_later_level_stays_out_of_the_inbox_of_an_approver_who_may_not_see_it(
+        wp: Waypoint) -> None:
+    setup(wp, HR_THEN_COHORT_STAFF, extra='visible_to = ["hrbp"]\n')
+    submit(wp)
+
+    act(wp, "approve", HR)
+
+    assert inbox_keys(wp, ADVISOR) == [], "restricted to hrbp: the advisor does not see it"
+    assert inbox_keys(wp, ADMIN) == [(SAM, "deposit", 2)]
+
+
+def test_a_colleague_standing_in_for_cohort_staff_sees_the_cohorts_requests(
+        wp: Waypoint) -> None:
+    setup(wp)
+    submit(wp)
+    wp.json("delegate", "--by", ADVISOR, "--to", FINANCE, "--start", "2026-09-02",
+            "--end", "2026-09-03", "--at", SUBMITTED)
+
+    def keys(at: str) -> list[tuple[str, str, int]]:
+        items = wp.json("inbox", "--as", FINANCE, "--at", at)["items"]
+        return [(i["person"], i["milestone"], i["level"]) for i in items]
+
+    assert keys(DAY2) == [(SAM, "deposit", 1)]
+    assert keys(DAY4) == [], "the delegation has ended"
+    assert inbox_keys(wp, HR) == []
+
+
 def test_an_approver_who_already_approved_the_level_no_longer_sees_it(wp: Waypoint) -> None:
     setup(wp, TWO_OF_THREE)
     submit(wp)

@@ -87,6 +87,14 @@ class Approver:
     def may_act(self, level: LevelSpec, cohorts: set[uuid.UUID]) -> bool:
         return self.acting_for(level, cohorts) is not None
 
+    @property
+    def reviews(self) -> frozenset[uuid.UUID]:
+        """The cohorts whose staff this person approves as, in their own right or for a
+        delegator: where `level.cohort_staff`, may_act(level, cohorts) is may_act(level, set())
+        or `cohorts` meeting these. The inbox asks the store which requests meet them rather
+        than reading every request's cohorts."""
+        return frozenset().union(*(a.staffs for a in (self, *self.delegators) if a.approves))
+
 
 def descendants(session: OrmSession, roots: set[uuid.UUID]) -> set[uuid.UUID]:
     """Cohorts below these (and these): staff of a program are staff of its sections."""
