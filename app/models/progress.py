@@ -30,7 +30,8 @@ class Progress(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    # Found by participant through the unique (person_id, milestone_id) index.
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
     milestone_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("milestones.id"))
     state: Mapped[str] = mapped_column(String(20))
     assigned_at: Mapped[datetime]
