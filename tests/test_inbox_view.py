@@ -250,6 +250,28 @@ def test_a_approves_and_the_next_request_is_selected(wp, qtbot, inbox_on):
     assert view.summary.text() == "3 requests waiting for you"
 
 
+def test_a_run_of_quick_decisions_reads_the_inbox_once_when_the_keys_pause(
+        wp, qtbot, inbox_on):
+    """The window passes every change to the inbox; reading all of it again after each
+    decision would hold the worker ahead of the next one."""
+    setup(wp)
+    view = inbox_on()
+    changed: list[Any] = []
+    view.changed.connect(changed.append)
+    view.changed.connect(view.on_changed)  # as the main window passes its changes on
+    loads = view._loads
+    for _ in range(3):
+        press(qtbot, view, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: len(changed) == 3)
+    assert view._loads == loads  # nothing read again while the decisions go through
+    assert listed(view) == [("s3", "transcript")]
+    qtbot.waitUntil(lambda: view._loads == loads + 1 and not view.worker.pending)
+    settle(qtbot, view)
+    assert view._loads == loads + 1
+    assert listed(view) == [("s3", "transcript")]
+    assert [wp.state(p, m) for p, m in AVERY_SEES[:3]] == ["complete"] * 3
+
+
 def test_d_on_a_milestone_that_requires_a_note_to_deny_opens_the_note_dialog_and_denies_with_the_note(  # noqa: E501
         wp, qtbot, inbox_on, monkeypatch):
     setup(wp)

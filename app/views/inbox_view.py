@@ -52,6 +52,7 @@ from app.services.queries.decisions import (
 )
 from app.services.queries.inbox import Evidence, InboxItem, evidence, inbox
 from app.services.settings import program_zone
+from app.services.write import Result
 from app.views.inbox_bars import MessageBar
 from app.views.inbox_deciding import InboxDecisions
 from app.views.inbox_evidence import EvidencePanel
@@ -61,6 +62,14 @@ from app.views.models.inbox_items import InboxFilter, InboxModel
 from app.views.personal_reminders import ReminderBook
 from app.views.worker import DbWorker
 
+# What a change must touch to add or take away a request: progress (a submission, a decision
+# made elsewhere), approvals, people and their cohorts, the program's levels, staff and their
+# stand-ins.
+INBOX_FLAGS = frozenset({"progress", "approvals", "people", "definitions", "staff",
+                         "delegations"})
+# A run of quick decisions is followed by one reload once the keys pause, not by one each:
+# each would hold the worker for a read of the whole inbox ahead of the next decision.
+RELOAD_PAUSE_MS = 600
 EVIDENCE_AHEAD = 2  # requests below the current one whose evidence comes with it
 EVIDENCE_KEPT = 500
 
@@ -125,6 +134,8 @@ class InboxView(InboxDecisions, QWidget):
         self.filter.textChanged.connect(self._filter_changed)
         self._evidence_timer = QTimer(self, singleShot=True, interval=40)
         self._evidence_timer.timeout.connect(self._fetch_evidence)
+        self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_PAUSE_MS)
+        self._reload_timer.timeout.connect(self.refresh)
         self._build_actions()
         self._build_layout()
         self._current_changed(QModelIndex())
@@ -253,8 +264,15 @@ class InboxView(InboxDecisions, QWidget):
 
     # -- reading -----------------------------------------------------------------------------
 
+    def on_changed(self, result: Result) -> None:
+        """A change anywhere may add or take away requests: read the inbox again once changes
+        pause. The view's own decisions have already taken their requests off the list."""
+        if set(result.flags) & INBOX_FLAGS or not result.flags:
+            self._reload_timer.start()
+
     def refresh(self) -> None:
         """Reload the inbox, keeping the current request selected if it is still there."""
+        self._reload_timer.stop()
         self._loads += 1
         number, user, at = self._loads, self.user, self.clock()
         self.worker.submit(lambda store: load_inbox(store, user, at),
