@@ -20,11 +20,15 @@ Holding the line for a batch rather than a command is what makes a push fast: on
 (one wait for the disk) per request, and what the batch needs about its client (who owns it,
 how far it is acknowledged, which of its numbers and operations are recorded) read once,
 then kept in memory as the batch goes, since no one else can write it meanwhile; the audit
-entries are chained in memory and written together. (Taken per command, the lock would also
-interleave the requests in flight, each finishing only when all of them do.) A request
-holds the line for BUDGET seconds at most: past it the server answers with the commands done
-so far and the client sends the rest in its next request, so a store pushing heavy commands
-keeps the others waiting one budget, not the length of its batch.
+entries are chained in memory and written together. What every command reads alike (the
+account's staff row, roles and permissions, the program's settings and restricted milestones)
+is read once and kept until a command writes it (app/services/memo.py), and each command's
+operation is logged as the client's and accepted as it is written, its number coming back
+with it. (Taken per command, the lock would also interleave the requests in flight, each
+finishing only when all of them do.) A request holds the line for BUDGET seconds at most:
+past it the server answers with the commands done so far and the client sends the rest in
+its next request, so a store pushing heavy commands keeps the others waiting one budget, not
+the length of its batch.
 
 Database trouble (a lost connection) rolls the whole request back and is raised for a 503;
 the client sends the same commands again.
@@ -42,13 +46,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 
-from app.models import Operation, Push
+from app.models import Push
 from app.models.store import Store, savepoint
-from app.services import audit
+from app.services import audit, memo
 from app.services.errors import Refused
 from app.services.sync.protocol import (
     ACCEPTED,
@@ -142,7 +146,7 @@ def push(store: Store, email: str, request: PushRequest, now: datetime) -> PushR
 def _push(store: Store, email: str, request: PushRequest, now: datetime) -> PushResponse:
     results: list[PushResult] = []
     gap: tuple[PushedCommand, _Gap] | None = None
-    with store.session() as session, session.begin():
+    with store.session() as session, session.begin(), memo.remembering(session):
         _serialize(session)
         held = time.monotonic()
         holder = owner(session, request.client_id)
@@ -205,7 +209,8 @@ class _Batch:
                               server_seq=earlier)
         status, reason, server_seq = _apply(self.session, self.email, self.client_id, command)
         # The next command starts from the database, as in a session of its own: nothing
-        # this one loaded (or a refusal rolled back) is carried over.
+        # this one loaded (or a refusal rolled back) is carried over but what the memo keeps,
+        # which a write to it, or a refusal, makes it read again.
         self.session.expunge_all()
         if status == ACCEPTED:
             self.accepted[command.op_id] = server_seq
@@ -244,12 +249,9 @@ def _apply(session: OrmSession, email: str, client_id: str, command: PushedComma
         return REFUSED, str(malformed), None
     try:
         with savepoint(session):
-            execute_in(session, decoded, expected=expected)
-            server_seq = session.execute(
-                update(Operation).where(Operation.id == command.op_id)
-                .values(client_id=client_id, sync_state=ACCEPTED).returning(Operation.seq)
-            ).scalar_one()
-            return ACCEPTED, None, server_seq
+            result = execute_in(session, decoded, expected=expected, client_id=client_id,
+                                sync_state=ACCEPTED)
+            return ACCEPTED, None, result.seq
     except Refused as refusal:
         return REFUSED, refusal.message, None
     except (OperationalError, InterfaceError):

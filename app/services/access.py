@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.models import Base, Milestone, Progress, ScheduledSession, StaffRole
 from app.models.store import READER
-from app.services import lookup
+from app.services import lookup, memo
 from app.services.errors import Refused
 from app.services.settings import USER, get_setting
 
@@ -91,15 +91,26 @@ def staff_roles(session: OrmSession, staff_id: uuid.UUID) -> frozenset[str]:
     return frozenset(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff_id)))
 
 
+def _restricted(session: OrmSession) -> list[tuple[uuid.UUID, str, list[str]]]:
+    """The milestones with `visible_to`: (id, key, the roles they are visible to)."""
+    return memo.recall(session, "restricted milestones", lambda: [
+        (m, key, allowed) for m, key, allowed in session.execute(
+            select(Milestone.id, Milestone.key, Milestone.visible_to)) if allowed])
+
+
+def _hidden(session: OrmSession, roles: Iterable[str], permissions: Iterable[str]
+            ) -> list[tuple[uuid.UUID, str]]:
+    if "see_restricted" in permissions:
+        return []
+    roles = set(roles)
+    return [(m, key) for m, key, allowed in _restricted(session)
+            if not roles.intersection(allowed)]
+
+
 def hidden_milestones(session: OrmSession, roles: Iterable[str],
                       permissions: Iterable[str]) -> frozenset[uuid.UUID]:
     """The restricted milestones these roles may not see."""
-    if "see_restricted" in permissions:
-        return frozenset()
-    roles = set(roles)
-    return frozenset(
-        m for m, allowed in session.execute(select(Milestone.id, Milestone.visible_to))
-        if allowed and not roles.intersection(allowed))
+    return frozenset(m for m, _ in _hidden(session, roles, permissions))
 
 
 def refuse_hidden(session: OrmSession, roles: frozenset[str], permissions: frozenset[str],
@@ -107,11 +118,10 @@ def refuse_hidden(session: OrmSession, roles: frozenset[str], permissions: froze
     """A staff member's command naming a milestone hidden from them is refused as a command
     naming no milestone would be: to them it does not exist."""
     keys = set(named)
-    hidden = hidden_milestones(session, roles, permissions) if keys else frozenset()
-    if not hidden:
+    if not keys:
         return
-    key = session.scalar(select(Milestone.key).where(Milestone.id.in_(hidden),
-                                                     Milestone.key.in_(keys)).limit(1))
+    key = min((key for _, key in _hidden(session, roles, permissions) if key in keys),
+              default=None)
     if key is not None:
         raise Refused(f"There is no milestone '{key}'.")
 

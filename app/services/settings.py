@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from app.models import Setting
+from app.services import memo
 
 USER = "profile.user"
 CLIENT = "sync.client_id"
@@ -16,7 +17,9 @@ TIMEZONE = "program.timezone"
 
 
 def get_setting(session: OrmSession, key: str) -> str | None:
-    return session.scalar(select(Setting.value).where(Setting.key == key))
+    """Read once for a whole push on the sync server (app/services/memo.py)."""
+    return memo.recall(session, ("setting", key), lambda: session.scalar(
+        select(Setting.value).where(Setting.key == key)))
 
 
 def put_setting(session: OrmSession, key: str, value: str) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from app.models import Operation
 from app.models.store import Store
-from app.services import access, audit, lookup
+from app.services import access, audit, lookup, memo
 from app.services import demo as _demo  # noqa: F401 - registers the demo handler
 from app.services import rules as _rules  # noqa: F401 - registers every handler and rule
 from app.services import scheduler as _scheduler  # noqa: F401 - registers the tick
@@ -42,6 +42,7 @@ class Result:
     error: str | None = None
     op_id: uuid.UUID | None = None
     dry_run: bool = False
+    seq: int | None = None  # the command's number in the operation log, once logged
 
 
 def resolve_actor(session: OrmSession, by: str | None) -> Actor:
@@ -51,15 +52,24 @@ def resolve_actor(session: OrmSession, by: str | None) -> Actor:
     ref = by or get_setting(session, USER)
     if not ref:
         raise Refused("No user is set for this store: run `waypoint init` or give --by.")
-    staff = lookup.staff_by_email(session, ref)
-    if staff is not None:
-        roles = access.staff_roles(session, staff.id)
-        return Actor(label=staff.email, staff=staff, roles=roles,
-                     permissions=access.permissions_of(roles, access.role_permissions(session)))
+    known = memo.recall(session, ("staff actor", ref), lambda: _staff_actor(session, ref))
+    if known is not None:
+        # Recalled, its row may be one an earlier command of the batch loaded: this
+        # session's copy of it, taken as it is (no statement: it was read since its last write).
+        return dataclasses.replace(known, staff=session.merge(known.staff, load=False))
     person = lookup.person_by_ref(session, ref)
     if person is not None:
         return Actor(label=person.external_id, person=person)
     raise Refused(f"No staff member or participant is known as '{ref}'.")
+
+
+def _staff_actor(session: OrmSession, ref: str) -> Actor | None:
+    staff = lookup.staff_by_email(session, ref)
+    if staff is None:
+        return None
+    roles = access.staff_roles(session, staff.id)
+    return Actor(label=staff.email, staff=staff, roles=roles,
+                 permissions=access.permissions_of(roles, access.role_permissions(session)))
 
 
 def run_rules(work: Work) -> None:
@@ -93,29 +103,35 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _log(work: Work, command: Command) -> None:
+def _log(work: Work, command: Command, client_id: str | None, sync_state: str | None
+         ) -> Operation:
     args = plain(command)
     for key in ("at", "by", "op_id"):
         args.pop(key, None)
-    work.session.add(
-        Operation(
-            id=command.op_id,
-            client_id=get_setting(work.session, CLIENT) or "local",
-            name=type(command).__name__,
-            args=args,
-            actor=work.actor.label,
-            at=command.at,
-            changes=plain(work.changes[:1000]),
-            base=work.base,
-        )
+    operation = Operation(
+        id=command.op_id,
+        client_id=client_id or get_setting(work.session, CLIENT) or "local",
+        name=type(command).__name__,
+        args=args,
+        actor=work.actor.label,
+        at=command.at,
+        changes=plain(work.changes[:1000]),
+        base=work.base,
     )
+    if sync_state is not None:
+        operation.sync_state = sync_state
+    work.session.add(operation)
+    return operation
 
 
 def execute_in(session: OrmSession, command: Command, *, dry_run: bool = False,
-               expected: dict[str, int] | None = None, log: bool = True) -> Result:
+               expected: dict[str, int] | None = None, log: bool = True,
+               client_id: str | None = None, sync_state: str | None = None) -> Result:
     """Run a command in an open session; the caller owns the transaction. `expected`: the
     row versions the user saw (a replayed command's base), checked where the rules read
-    them. `log=False` replays an operation already in the log (a pull's waiting commands)."""
+    them. `log=False` replays an operation already in the log (a pull's waiting commands).
+    `client_id` and `sync_state`: what the log says of a command that is not this store's
+    own (the sync server's replay of a push: the pushing client's, and its fate)."""
     from app.services.sync import capture
 
     access.unrestricted(session)
@@ -130,13 +146,13 @@ def execute_in(session: OrmSession, command: Command, *, dry_run: bool = False,
     capturing = not dry_run and capture.begin(session, command)
     handler(command, work)
     run_rules(work)
-    if not dry_run and log:
-        _log(work, command)
+    logged = _log(work, command, client_id, sync_state) if not dry_run and log else None
     if capturing:
         capture.end(session)
     session.flush()
     return Result(ok=True, changes=work.changes, flags=frozenset(work.flags),
-                  op_id=command.op_id, dry_run=dry_run)
+                  op_id=command.op_id, dry_run=dry_run,
+                  seq=logged.seq if logged is not None else None)
 
 
 def _milestones_named(command: Command) -> list[str]:
