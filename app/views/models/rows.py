@@ -26,6 +26,16 @@ class RowsModel(QAbstractTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
+    def append_rows(self, rows: Sequence[Any]) -> None:
+        """More rows at the end (a table filled a slice at a time): the views keep their
+        selection and scrolling, which a reset would lose."""
+        if not rows:
+            return
+        start = len(self._rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+
     def row(self, number: int) -> Any:
         return self._rows[number]
 
