@@ -223,6 +223,23 @@ def test_picking_a_participant_shows_their_stage_gate_timeline(wp, qtbot):
     assert window.timeline.subject == ("person", "p2")
 
 
+def test_start_up_and_refresh_read_each_view_once_and_a_hidden_timeline_when_shown(wp, qtbot):
+    """On a large store a cohort's board or timeline takes seconds of the one worker: read
+    twice, or read unseen, it holds up the list the coordinator is looking at."""
+    wp.apply(PROGRAM)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    window = window_on(wp, qtbot)
+    assert window.board._load_id == 1
+    assert window.timeline._asked == 0 and window.timeline.subject is not None
+    window.refresh()  # F5
+    settle(window, qtbot)
+    assert window.board._load_id == 2
+    assert window.timeline._asked == 0
+    with qtbot.waitSignal(window.timeline.sig_timeline_loaded, timeout=10_000):
+        window.tabs.setCurrentWidget(window.timeline)
+    assert window.timeline._asked == 1
+
+
 def test_choosing_a_cohort_fills_the_board_and_completing_a_card_refreshes_the_window(wp, qtbot):
     wp.apply(PROGRAM)
     wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")

@@ -293,8 +293,14 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
     def _refresh_views(self) -> None:
         for number in range(self.tabs.count()):
             view = self.tabs.widget(number)
-            if view is not self.people and hasattr(view, "refresh"):
+            if view is not self.people and not self._follows_tree(view) \
+                    and hasattr(view, "refresh"):
                 view.refresh()
+
+    def _follows_tree(self, view: QWidget) -> bool:
+        """A view showing the tree's cohort, which a reload of the tree chooses again and so
+        reads again: reading it besides would read it twice (seconds, on a large store)."""
+        return hasattr(view, "show_cohort") and bool(self.tree.rows)
 
     def open_inbox_window(self) -> None:
         """The approver's inbox on its own, to keep beside the main window or on a second
@@ -328,14 +334,17 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
         if flags & ALLOWED_FLAGS or not flags:
             self.read_allowed()  # roles or the [permissions] table may have changed
         concerns_people = bool(flags & PEOPLE_FLAGS) or not flags
-        if flags & TREE_FLAGS or not flags:
+        tree_reloads = bool(flags & TREE_FLAGS) or not flags
+        if tree_reloads:
             self.tree.refresh()
         elif concerns_people:
             self.tree.refresh_badges()
-        if concerns_people:
+        if concerns_people and not tree_reloads:
             self.people.refresh()
         for number in range(self.tabs.count()):
             view = self.tabs.widget(number)
+            if tree_reloads and self._follows_tree(view):
+                continue
             selective = (getattr(view, "on_change", None) or getattr(view, "on_changed", None)
                          or getattr(view, "apply_change", None))
             if selective is not None:

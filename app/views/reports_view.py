@@ -160,8 +160,10 @@ class ReportsView(QWidget):
 
     def show_cohort(self, key: str) -> None:
         """A cohort chosen in the tree: narrow to it and those below it. The tree saying
-        the same cohort again (it does on every reload) keeps "every cohort" if chosen."""
+        the same cohort again (it does on every reload) runs the report again as it is,
+        "every cohort" kept if chosen."""
         if key == self.tree_key:
+            self.refresh()
             return
         self.tree_key = key
         self.only.setText(f"O&nly cohort {key} and those below it")

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
@@ -57,6 +57,7 @@ class TimelineView(QWidget):
         self.timeline: Timeline | None = None
         self.review_dialog: GateReviewDialog | None = None
         self._asked = 0  # the number of the latest load: older answers are dropped
+        self._stale = False  # asked for while hidden: read when shown
         self._drawn: tuple[Kind, str] | None = None
         self.title = QLabel("Stage-gate timeline")
         font = QFont(self.title.font())
@@ -114,9 +115,20 @@ class TimelineView(QWidget):
         if self.subject is not None and result.flags & SHOWN_FLAGS:
             self.refresh()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
+        """Read what is shown again. Hidden, it waits until shown: a program cohort's timeline
+        on a large store takes seconds of the worker every view shares."""
         if self.subject is None:
             return
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         self._asked += 1
         number, (kind, ref) = self._asked, self.subject
         self.status.setText("Loading…")
