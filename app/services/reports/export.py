@@ -8,10 +8,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from app.services.errors import Refused
 from app.services.pdf_fonts import unicode_font
 from app.services.reports.table import Table
@@ -77,6 +73,11 @@ def csv_text(table: Table) -> str:
 
 
 def _xlsx(table: Table, path: Path) -> None:
+    # Imported here, as _pdf's: the window would otherwise load openpyxl and fpdf (a third of
+    # a second) at every start for an export made now and then.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = table.title[:31]
@@ -91,6 +92,8 @@ def _xlsx(table: Table, path: Path) -> None:
 
 
 def _pdf(table: Table, path: Path) -> None:
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="landscape" if len(table.columns) > 5 else "portrait")
     family = unicode_font(pdf, "report")
 
