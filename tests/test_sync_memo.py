@@ -8,6 +8,7 @@ end to end on the service's PostgreSQL.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import Engine, event, select, text, update
 from sync_fixtures import Service
 
-from app.models import Operation, Setting
+from app.models import Milestone, Operation, Person, Progress, Setting
 from app.models.store import Store, open_store, savepoint
 from app.server import replay
 from app.services import commands as c
@@ -111,6 +112,20 @@ def test_a_write_to_what_was_read_makes_it_read_again(store: Store, how: str) ->
         assert get_setting(session, "program.timezone") == "Europe/Paris"
 
 
+@pytest.mark.parametrize("table", ["settings", "staff", "staff_roles", "milestones", "steps",
+                                   "prerequisites"])
+def test_a_write_to_any_table_remembered_answers_are_read_from_forgets_them(
+        store: Store, table: str) -> None:
+    """The milestones a command names, their steps and prerequisites are remembered too."""
+    read: list[int] = []
+    with store.session() as session, session.begin(), memo.remembering(session):
+        for _ in range(2):
+            memo.recall(session, "answer", lambda: read.append(1))
+        session.execute(text(f"DELETE FROM {table} WHERE 1 = 0"))
+        memo.recall(session, "answer", lambda: read.append(1))
+    assert len(read) == 2
+
+
 def test_what_was_read_after_a_write_a_savepoint_undid_is_read_again(store: Store) -> None:
     with store.session() as session, session.begin(), memo.remembering(session):
         nested = savepoint(session)
@@ -176,3 +191,101 @@ def test_a_push_sees_what_its_earlier_commands_changed(service: Service) -> None
         (command.op_id, result.server_seq) for command, result in zip(
             commands, answer.results, strict=True) if result.status == ACCEPTED}
     assert {state for *_, state in logged} == {ACCEPTED}
+
+
+DEFINITIONS = """
+[program]
+name = "Memo"
+timezone = "UTC"
+
+[[staff]]
+email = "ed@example.edu"
+name = "Ed Editor"
+roles = ["admin"]
+
+[[cohorts]]
+key = "fall"
+name = "Fall"
+
+[[milestones]]
+key = "intro"
+title = "{intro}"
+cohorts = ["fall"]
+
+[[milestones]]
+key = "forms"
+title = "Forms"
+cohorts = ["fall"]
+complete_by = ["steps"]
+steps = [{steps}]
+
+[[milestones]]
+key = "review"
+title = "Review"
+cohorts = ["fall"]
+{review}
+"""
+
+
+def definitions(intro: str, steps: str, review: str = "") -> Any:
+    return parse_program(DEFINITIONS.format(intro=intro, steps=steps, review=review),
+                         "memo.toml")
+
+
+def test_a_push_follows_the_milestones_its_earlier_commands_redefined(
+        service: Service, empty_store: Path, tmp_path: Path) -> None:
+    """The first commands of the push read the milestones, their steps, their prerequisites
+    and the attributes their rules read; then a program file renames one, adds a step to
+    another, and makes the third wait for the first and skip for historians. The commands
+    after it see all of that, and the push ends where the same commands, one by one on a
+    laptop (which remembers nothing between them), end."""
+    first = definitions("Introduction", '{ title = "Sign" }')
+    then = definitions("Welcome", '{ title = "Sign" }, { title = "Upload" }',
+                       'after = ["intro"]\nskip_when = { major = ["History"] }')
+    later = iter(AT + timedelta(minutes=k) for k in range(1, 100))
+    commands = [
+        c.StartProgress(at=next(later), person="p1", milestone="intro"),
+        c.TickStep(at=next(later), person="p2", milestone="forms", step="Sign"),
+        c.CompleteProgress(at=next(later), person="p2", milestone="intro"),
+        c.SetPerson(at=next(later), person="p2", attributes=(("major", "Math"),)),
+        c.ApplyProgram(at=next(later), spec=then),
+        c.StartProgress(at=next(later), person="p1", milestone="intro"),  # renamed
+        c.TickStep(at=next(later), person="p1", milestone="forms", step="Upload"),  # new step
+        c.TickStep(at=next(later), person="p1", milestone="forms", step="Sign"),
+        c.CompleteProgress(at=next(later), person="p1", milestone="intro"),  # opens review
+        c.StartProgress(at=next(later), person="p3", milestone="review"),  # waits for intro
+        c.SetPerson(at=next(later), person="p3", attributes=(("major", "History"),)),
+    ]
+    people = c.ImportPeople(at=AT, by=SYSTEM, rows=tuple(
+        c.PersonRow(line=n + 1, external_id=f"p{n}", name=f"Pat {n}", cohort="fall")
+        for n in (1, 2, 3)))
+    laptop = open_store(shutil.copy(empty_store, tmp_path / "laptop.sqlite3"))
+    fates = {}
+    for where, run in (("laptop", lambda command: execute(laptop, command)),
+                       ("server", lambda command: execute(service.store, command))):
+        assert run(c.ApplyProgram(at=AT, by=SYSTEM, spec=first)).ok
+        assert run(people).ok
+        if where == "laptop":
+            fates[where] = [(r.ok, r.error) for r in (
+                execute(laptop, dataclasses.replace(command, by=ED)) for command in commands)]
+    request = PushRequest(client_id="ed-laptop", commands=tuple(
+        pushed(seq, command) for seq, command in enumerate(commands, start=1)))
+    answer = replay.push(service.store, ED, request, datetime.now(UTC))
+    fates["server"] = [(r.status == ACCEPTED, r.reason) for r in answer.results]
+
+    assert fates["server"] == fates["laptop"]
+    assert fates["server"][5] == (False, "'Welcome' is already started for Pat 1.")
+    assert fates["server"][6:8] == [(True, None), (True, None)]
+    assert fates["server"][9][0] is False and "locked" in (fates["server"][9][1] or "")
+
+    def states(store: Store) -> set[tuple[str, str, str]]:
+        with store.session() as session:
+            return set(session.execute(
+                select(Person.external_id, Milestone.key, Progress.state)
+                .join(Progress, Progress.person_id == Person.id)
+                .join(Milestone, Milestone.id == Progress.milestone_id)).all())
+
+    assert states(service.store) == states(laptop)
+    assert {("p1", "forms", "complete"), ("p1", "review", "open"),
+            ("p3", "review", "skipped")} <= states(laptop)
+    laptop.close()

@@ -2,13 +2,17 @@
 
 The sync server replays a push's commands one after another in one session, and each would
 otherwise read again who the account is (its staff row, roles and permissions), the program's
-settings and its restricted milestones: a third of a small command's statements, with
+settings, its restricted milestones, and the milestones a command names or whose rules it
+follows (their rows, steps and prerequisites): most of a small command's statements, with
 answers that change only when a command writes them. Inside `remembering(session)` such
 reads go through `recall`, which keeps each answer until a statement writes to a table it is
 read from, or a savepoint (or the transaction) is rolled back (what was read after a write
 it undid would be wrong); the next read asks the database again. The connection's own
 statements are watched, so a write is seen however it is made (the unit of work, a set-based
 statement, raw SQL). Outside `remembering` (a laptop's one command) `recall` just reads.
+
+A remembered row outlives the command that read it (the server forgets every row between
+commands): `attach` gives a later command its own copy without a statement.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session as OrmSession
 
 T = TypeVar("T")
@@ -26,7 +30,8 @@ _MEMO = "waypoint_memo"  # Session.info: the answers kept, while remembering
 # The tables the remembered answers are read from: a statement that may write one of them
 # (any statement naming one that is not a plain read; naming one spuriously only costs a
 # read) forgets them all.
-_READ_FROM = re.compile(r"\b(settings|staff|staff_roles|milestones)\b", re.IGNORECASE)
+_READ_FROM = re.compile(r"\b(settings|staff|staff_roles|milestones|steps|prerequisites)\b",
+                        re.IGNORECASE)
 _READS = ("SELECT", "SAVEPOINT", "RELEASE")
 _UNDOING = ("rollback_savepoint", "rollback")
 
@@ -70,3 +75,10 @@ def recall(session: OrmSession, key: Hashable, read: Callable[[], T]) -> T:
     kept[key] = found = read()
     return found
 
+
+def attach(session: OrmSession, row: T) -> T:
+    """A recalled row as this session holds it: the session's own instance when it has one
+    (as fresh as the memo's: nothing wrote the row since it was read), else a copy of the
+    remembered one, taken as it is (no statement)."""
+    held = session.identity_map.get(inspect(row).key)
+    return held if held is not None else session.merge(row, load=False)

@@ -67,6 +67,10 @@ class Work:
     base: dict[str, int] = field(default_factory=dict)
     expected: dict[str, int] = field(default_factory=dict)
     replaying: bool = False  # a command already run here, run again on top of a pull
+    # The rows the handler looked up, held for the whole command: the session holds its rows
+    # weakly, and the rules that follow (a completion's actions) find them by id without a
+    # query while something holds them.
+    kept: list[Any] = field(default_factory=list)
     _counter: int = 0
 
     def new_id(self) -> uuid.UUID:

@@ -27,6 +27,7 @@ from app.models import (
     Progress,
     ProgressEvent,
 )
+from app.services import memo
 from app.services.bulk_rows import Rows, collector_paused
 from app.services.registry import reacts_to
 from app.services.rules.due import compute_due, due_from
@@ -69,6 +70,8 @@ def skip_reason(milestone: Milestone, attributes: dict[str, str]) -> str | None:
 
 
 def parents_of(session: OrmSession, milestone_id: uuid.UUID) -> list[Milestone]:
+    if milestone_id not in linked(session)[0]:
+        return []
     return list(
         session.scalars(
             select(Milestone)
@@ -77,6 +80,17 @@ def parents_of(session: OrmSession, milestone_id: uuid.UUID) -> list[Milestone]:
             .order_by(Milestone.step, Milestone.position)
         )
     )
+
+
+def linked(session: OrmSession) -> tuple[frozenset[uuid.UUID], frozenset[uuid.UUID]]:
+    """The milestones with prerequisites, and those that are one. Most milestones are
+    neither: asking this (read once for a whole push on the sync server, app/services/memo.py)
+    spares reading their parents or children."""
+    def read() -> tuple[frozenset[uuid.UUID], frozenset[uuid.UUID]]:
+        pairs = session.execute(select(Prerequisite.milestone_id, Prerequisite.parent_id)).all()
+        return frozenset(child for child, _ in pairs), frozenset(parent for _, parent in pairs)
+
+    return memo.recall(session, "prerequisites", read)
 
 
 def waiting_on(
@@ -443,9 +457,9 @@ def open_or_relock_children(event: StateChanged, work: Work) -> None:
     reopened before anyone acted on them."""
     finished = event.after in DONE_STATES and event.before not in DONE_STATES
     undone = event.before in DONE_STATES and event.after not in DONE_STATES
-    if not (finished or undone):
-        return
     session = work.session
+    if not (finished or undone) or event.milestone_id not in linked(session)[1]:
+        return
     children = session.execute(
         select(Progress, Milestone)
         .join(Milestone, Milestone.id == Progress.milestone_id)

@@ -44,7 +44,7 @@ from app.models import (
     Progress,
     ProgressEvent,
 )
-from app.services import lookup
+from app.services import lookup, memo
 from app.services.commands import AddOptional
 from app.services.errors import Refused
 from app.services.programs.codec import from_plain
@@ -169,7 +169,17 @@ def matches(spec: OptionalSpec, attributes: dict[str, str], location: str | None
 
 def triggered_milestones(work: Work, cohort_ids: Iterable[uuid.UUID] | None = None
                          ) -> list[tuple[Milestone, OptionalSpec]]:
-    """Optional milestones with a trigger (of the given cohorts, if any are given)."""
+    """Optional milestones with a trigger (of the given cohorts, if any are given). All of
+    them are read once for a whole push on the sync server (app/services/memo.py)."""
+    if cohort_ids is None:
+        session = work.session
+        return [(memo.attach(session, milestone), spec) for milestone, spec in memo.recall(
+            session, "optional triggers", lambda: _triggered(work, None))]
+    return _triggered(work, cohort_ids)
+
+
+def _triggered(work: Work, cohort_ids: Iterable[uuid.UUID] | None
+               ) -> list[tuple[Milestone, OptionalSpec]]:
     query = select(Milestone).where(Milestone.is_optional.is_(True))
     if cohort_ids is not None:
         query = query.join(MilestoneCohort, MilestoneCohort.milestone_id == Milestone.id).where(

@@ -16,7 +16,7 @@ from app.models import (
     PersonImpact,
     Progress,
 )
-from app.services import lookup
+from app.services import lookup, memo
 from app.services.bulk_rows import Rows, collector_paused
 from app.services.commands import ImportPeople, PersonRow, SetPerson
 from app.services.errors import Refused
@@ -119,12 +119,27 @@ def set_person(command: SetPerson, work: Work) -> None:
         work.emit(PersonChanged(person.id, tuple(changed)))
 
 
+def attributes_read(work: Work) -> frozenset[str]:
+    """The attributes a milestone's skip rule or due date reads: a change to any other moves
+    nothing. Read once for a whole push on the sync server (app/services/memo.py)."""
+    def read() -> frozenset[str]:
+        keys: set[str] = set()
+        for due_kind, due_attribute, skip_when in work.session.execute(
+                select(Milestone.due_kind, Milestone.due_attribute, Milestone.skip_when)):
+            if due_kind == "attribute" and due_attribute:
+                keys.add(due_attribute)
+            keys.update(skip_when or {})
+        return frozenset(keys)
+
+    return memo.recall(work.session, "attributes read", read)
+
+
 @reacts_to(PersonChanged)
 def reapply_attribute_rules(event: PersonChanged, work: Work) -> None:
     """Conditional skips follow the attributes while nobody has acted on the progress, and
     due dates read from a date attribute move with it."""
     keys = {f.removeprefix("attr.") for f in event.fields if f.startswith("attr.")}
-    if not keys:
+    if not (keys and keys & attributes_read(work)):
         return
     work.session.flush()
     attributes = attributes_of(work.session, event.person_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import uuid
+
+from sqlalchemy import Row, select
 
 from app.models import Milestone, Person, Progress, Step, StepCheck
-from app.services import lookup
+from app.services import lookup, memo
 from app.services.commands import (
     BypassProgress,
     CompleteProgress,
@@ -28,9 +30,9 @@ DONE_WORDS = {"complete": "already complete", "skipped": "already skipped"}
 
 
 def target(command: ProgressCommand, work: Work) -> tuple[Person, Milestone, Progress]:
-    person = lookup.person(work.session, command.person)
-    milestone = lookup.milestone(work.session, command.milestone)
-    return person, milestone, lookup.progress(work.session, person, milestone)
+    found = lookup.person_progress(work.session, command.person, command.milestone)
+    work.kept.extend(found)
+    return found
 
 
 def refuse_if_locked(work: Work, progress: Progress, milestone: Milestone) -> None:
@@ -127,12 +129,16 @@ def extend(command: ExtendDue, work: Work) -> None:
     refresh_due(work, progress)
 
 
-def find_step(work: Work, milestone: Milestone, ref: str) -> Step:
-    steps = list(
-        work.session.scalars(
-            select(Step).where(Step.milestone_id == milestone.id).order_by(Step.position)
-        )
-    )
+def steps_of(work: Work, milestone: Milestone) -> list[Row[tuple[uuid.UUID, str, bool]]]:
+    """A milestone's steps in order (id, title, required): read once for a whole push on the
+    sync server (app/services/memo.py)."""
+    return memo.recall(work.session, ("steps", milestone.id), lambda: list(work.session.execute(
+        select(Step.id, Step.title, Step.required).where(Step.milestone_id == milestone.id)
+        .order_by(Step.position))))
+
+
+def find_step(steps: list[Row[tuple[uuid.UUID, str, bool]]], milestone: Milestone, ref: str
+              ) -> Row[tuple[uuid.UUID, str, bool]]:
     if not steps:
         raise Refused(f"'{milestone.title}' has no steps.")
     wanted = ref.strip()
@@ -149,11 +155,15 @@ def tick_step(command: TickStep, work: Work) -> None:
     require_self_or_staff(work, person, "tick steps of")
     refuse_if_done(person, progress, milestone)
     refuse_if_locked(work, progress, milestone)
-    step = find_step(work, milestone, command.step)
-    if work.session.get(StepCheck, (progress.id, step.id)) is not None:
+    steps = steps_of(work, milestone)
+    step = find_step(steps, milestone, command.step)
+    ticked = set(work.session.scalars(
+        select(StepCheck.step_id).where(StepCheck.progress_id == progress.id)))
+    if step.id in ticked:
         raise Refused(f"'{step.title}' is already ticked for {person.name}.")
     work.session.add(StepCheck(progress_id=progress.id, step_id=step.id, at=work.at,
                                actor=work.actor.label))
+    ticked.add(step.id)
     progress.acted = True
     progress.version += 1
     history(work, progress, "StepTicked", progress.state, progress.state, step.title)
@@ -161,19 +171,6 @@ def tick_step(command: TickStep, work: Work) -> None:
                              "milestone": milestone.key, "step": step.title})
     if progress.state == "open":
         transition(work, progress, "started", "ProgressStarted", acted=True)
-    if "steps" in milestone.complete_by and all_required_ticked(work, progress, milestone):
+    if "steps" in milestone.complete_by and {s.id for s in steps if s.required} <= ticked:
         complete_unless_waiting(work, progress, milestone, "ProgressCompleted",
                                 "every required step is done")
-
-
-def all_required_ticked(work: Work, progress: Progress, milestone: Milestone) -> bool:
-    work.session.flush()
-    required = set(
-        work.session.scalars(
-            select(Step.id).where(Step.milestone_id == milestone.id, Step.required.is_(True))
-        )
-    )
-    ticked = set(
-        work.session.scalars(select(StepCheck.step_id).where(StepCheck.progress_id == progress.id))
-    )
-    return required <= ticked

@@ -29,6 +29,7 @@ it stays; a milestone the system already approved stays complete (take it back w
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,7 @@ from app.models import (
     Progress,
     ProgressEvent,
 )
+from app.services import memo
 from app.services.programs.spec import ApprovalSpec, TriggerSpec
 from app.services.registry import reacts_to
 from app.services.rules.approvals import approval_spec
@@ -83,10 +85,20 @@ class Triggered:
 
 def triggered_milestones(work: Work) -> dict[uuid.UUID, Triggered]:
     """The milestones with submit triggers, read once per command (definitions only change
-    in a command's handler, before any rule runs)."""
+    in a command's handler, before any rule runs), and once for a whole push on the sync
+    server (app/services/memo.py) while no command changes a milestone."""
     cached = work.session.info.get(_CACHE)
     if cached is not None and cached[0] == work.op_id:
         return cached[1]
+    session = work.session
+    found = {milestone_id: dataclasses.replace(known,
+                                               milestone=memo.attach(session, known.milestone))
+             for milestone_id, known in memo.recall(session, _CACHE, lambda: _read(work)).items()}
+    session.info[_CACHE] = (work.op_id, found)
+    return found
+
+
+def _read(work: Work) -> dict[uuid.UUID, Triggered]:
     found: dict[uuid.UUID, Triggered] = {}
     stored = cast(Milestone.rules, Text)
     for milestone in work.session.scalars(select(Milestone).where(or_(*(
@@ -97,7 +109,6 @@ def triggered_milestones(work: Work) -> dict[uuid.UUID, Triggered]:
         triggers = tuple(t for t in spec.submit_when if t.kind != "person")
         if triggers:
             found[milestone.id] = Triggered(milestone, spec, triggers)
-    work.session.info[_CACHE] = (work.op_id, found)
     return found
 
 

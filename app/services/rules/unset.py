@@ -14,6 +14,7 @@ import uuid
 from sqlalchemy import select
 
 from app.models import DONE_STATES, Milestone, Prerequisite, Progress
+from app.services import memo
 from app.services.commands import UnapproveProgress
 from app.services.errors import Refused
 from app.services.registry import handles, reacts_to
@@ -88,12 +89,23 @@ def unapprove(command: UnapproveProgress, work: Work) -> None:
     unset(work, progress, milestone, command.note or f"unapproved by {work.actor.label}")
 
 
+def unset_kinds(work: Work) -> frozenset[str]:
+    """What unsets some request milestone (its `unset_on`): a change of another kind unsets
+    nothing. Read once for a whole push on the sync server (app/services/memo.py)."""
+    def read() -> frozenset[str]:
+        return frozenset(kind for complete_by, unset_on in work.session.execute(
+            select(Milestone.complete_by, Milestone.unset_on))
+            if "request" in (complete_by or []) for kind in unset_on or [])
+
+    return memo.recall(work.session, "unset kinds", read)
+
+
 @reacts_to(PersonChanged)
 def unset_on_change(event: PersonChanged, work: Work) -> None:
     """An impact or detail change unsets the approved milestones that ask for it."""
     kinds = {kind for prefix, kind in _TRIGGERS.items()
              if any(f.startswith(prefix) for f in event.fields)}
-    if kinds:
+    if kinds and kinds & unset_kinds(work):
         _unset_where(work, event.person_id, kinds, None, "the participant's details changed")
 
 
