@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QMessageBox
@@ -258,6 +261,26 @@ def wp_result(wp, *argv):
     """Run a verb as another process would, and hand the window what it changed."""
     payload = wp.json(*argv)
     return Result(ok=True, changes=payload["changes"], flags=frozenset({"progress"}))
+
+
+def test_a_change_reaches_the_database_file_behind_the_window(wp, qtbot, tmp_path):
+    """Commands no longer copy the log into the file as they commit: the window does it on a
+    thread of its own after each change, so a copy of the file alone soon has it."""
+    wp.apply(PROGRAM)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    window = window_on(wp, qtbot)
+
+    def completed_in_the_file() -> bool:
+        copy = tmp_path / "file-alone.sqlite3"
+        copy.write_bytes(Path(wp.db).read_bytes())
+        with contextlib.closing(sqlite3.connect(copy)) as alone:
+            return alone.execute("SELECT count(*) FROM progress WHERE state = 'complete'"
+                                 ).fetchone() == (1,)
+
+    result = wp_result(wp, "complete", "p1", "welcome")
+    assert not completed_in_the_file()
+    window.on_changed(result)
+    qtbot.waitUntil(completed_in_the_file, timeout=10_000)
 
 
 def test_the_program_view_lists_the_definitions_to_edit(wp, qtbot):

@@ -7,7 +7,7 @@ a migration that goes wrong never costs a coordinator their data.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,8 +44,18 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds into the database file and sync it, without
+        stopping readers or a writer (PASSIVE). The store's connections leave this out of
+        their commits (see `connection_pragmas`): the desktop runs it on a thread of its own
+        after each change; a process's last connection does it as it closes."""
+        if self.path is None:
+            return
+        with closing(sqlite3.connect(self.path, timeout=5)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+
+def connection_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=5000")
     # While a bulk load holds the file in rollback-journal mode, switching to WAL would wait
@@ -54,6 +64,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # No checkpoint inside a commit: past 1,000 pages of log SQLite would copy them into the
+    # file and sync it before the command returns, which on the large store is most of
+    # enrolling 5,000 (1.5 s of 3.4 s). Store.checkpoint does it off the command's path.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
@@ -184,7 +198,7 @@ def make_engine(target: str | Path) -> tuple[Engine, Path | None]:
     path = Path(text.removeprefix("sqlite:///")).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{path}")
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", connection_pragmas)
     event.listen(engine, "checkin", _end_bulk_load)
     return engine, path
 

@@ -12,6 +12,7 @@ saying why. Sync and sending mail work on the whole store.
 from __future__ import annotations
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,9 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
     def __init__(self, store: Store, *, run_scheduler: bool = True) -> None:
         super().__init__()
         self.store = store
+        # Changes reach the database file on a thread of their own, after each command
+        # (Store.checkpoint), so that no command waits for it; one at a time, in order.
+        self._checkpoints = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
         with store.session() as session:  # two settings, before the first paint
             self.user = get_setting(session, USER) or ""
             self.program = get_setting(session, PROGRAM_NAME) or "No program yet"
@@ -270,6 +274,7 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
         self.sync_clock.stop()
         self.network.stop()  # a sync under way lands whole or not at all
         self.worker.stop()
+        self._checkpoints.shutdown(wait=True)
         super().closeEvent(event)
 
     # -- reading ----------------------------------------------------------------------------
@@ -330,6 +335,7 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
 
     def on_changed(self, result: Result) -> None:
         """Read again only what the change touched."""
+        self._checkpoints.submit(self.store.checkpoint)  # quick when a run left nothing
         flags = set(result.flags)
         if flags & ALLOWED_FLAGS or not flags:
             self.read_allowed()  # roles or the [permissions] table may have changed

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from app.models import Membership, Milestone, MilestoneCohort, Person, Progress
-from app.models.store import Store, open_store
+from app.models.store import Store, connection_pragmas, open_store
 from app.services.clock import parse_time
 from app.services.commands import (
     ApproveProgress,
@@ -90,6 +90,7 @@ def floor(store: Store, measure: Measure, sql: str = "", *params: Any,
     assert store.path is not None
     times = []
     with closing(sqlite3.connect(store.path, isolation_level=None)) as connection:
+        connection_pragmas(connection)  # as the store's own connections: the same work
         for _ in range(1 + runs):
             statements = script() if script is not None else []
             start = time.perf_counter()
