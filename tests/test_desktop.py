@@ -243,6 +243,31 @@ def test_start_up_and_refresh_read_each_view_once_and_a_hidden_timeline_when_sho
     assert window.timeline._asked == 1
 
 
+def test_choosing_a_cohort_reads_the_tab_in_front_first(wp, qtbot, monkeypatch):
+    """One worker reads for every view: the board a coordinator is looking at comes before
+    the participants list behind it, and the list first when it is in front."""
+    wp.apply(PROGRAM)
+    wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")
+    window = window_on(wp, qtbot)
+    asked: list[str] = []
+    submit = window.worker.submit
+
+    def recorded(job, *args, **kwargs):
+        asked.append(job.__qualname__.split(".")[0])
+        return submit(job, *args, **kwargs)
+
+    monkeypatch.setattr(window.worker, "submit", recorded)
+    for front, first, then in ((window.board, "BoardView", "PeoplePanel"),
+                               (window.people, "PeoplePanel", "BoardView")):
+        window.tabs.setCurrentWidget(front)
+        asked.clear()
+        other = next(row.key for row in window.tree.rows if row.id != window.tree.current_id())
+        window.tree.select_key(other)
+        settle(window, qtbot)
+        readers = [name for name in asked if name in ("BoardView", "PeoplePanel")]
+        assert readers[:2] == [first, then]
+
+
 def test_choosing_a_cohort_fills_the_board_and_completing_a_card_refreshes_the_window(wp, qtbot):
     wp.apply(PROGRAM)
     wp.people("id,name,email,cohort\np1,Pat Lee,pat@example.edu,fall\n")

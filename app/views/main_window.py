@@ -327,10 +327,14 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
         self.timeline.show_person(person)
 
     def _cohort_chosen(self, cohort_id: Any, key: str) -> None:
-        self.people.show_cohorts(subtree(self.tree.rows, cohort_id))
-        for number in range(self.tabs.count()):
-            show = getattr(self.tabs.widget(number), "show_cohort", None)
-            if show is not None:
+        """Each view shows the cohort, the tab in front first: on one worker, what the user
+        looks at is read first (a program cohort's list or board takes a while)."""
+        front = self.tabs.currentWidget()
+        views = [self.tabs.widget(number) for number in range(self.tabs.count())]
+        for view in sorted(views, key=lambda view: view is not front):
+            if view is self.people:
+                self.people.show_cohorts(subtree(self.tree.rows, cohort_id))
+            elif (show := getattr(view, "show_cohort", None)) is not None:
                 show(key)
 
     def on_changed(self, result: Result) -> None:

@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = (min(big, key=lambda row: sizes[row.id]) if big
               else max(rows, key=lambda row: sizes[row.id]))
     board = window.board
+    window.tabs.setCurrentWidget(board)  # a coordinator choosing a cohort to see its board
     first_screen: list[float] = []
     filled: list[float] = []
     screen_at: list[float] = []
