@@ -82,6 +82,7 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
     def __init__(self, store: Store, *, run_scheduler: bool = True) -> None:
         super().__init__()
         self.store = store
+        self._chosen = 0  # cohorts chosen in the tree so far: a later choice drops an earlier
         # Changes reach the database file on a thread of their own, after each command
         # (Store.checkpoint), so that no command waits for it; one at a time, in order.
         self._checkpoints = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
@@ -327,15 +328,26 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
         self.timeline.show_person(person)
 
     def _cohort_chosen(self, cohort_id: Any, key: str) -> None:
-        """Each view shows the cohort, the tab in front first: on one worker, what the user
-        looks at is read first (a program cohort's list or board takes a while)."""
-        front = self.tabs.currentWidget()
-        views = [self.tabs.widget(number) for number in range(self.tabs.count())]
-        for view in sorted(views, key=lambda view: view is not front):
-            if view is self.people:
-                self.people.show_cohorts(subtree(self.tree.rows, cohort_id))
-            elif (show := getattr(view, "show_cohort", None)) is not None:
-                show(key)
+        """Each view shows the cohort, the tab in front first, the others once its first
+        answer is in: the worker reading for them while the window draws it would slow both
+        (one interpreter), and a program cohort's list or board takes a while."""
+        self._chosen += 1
+        chosen, front = self._chosen, self.tabs.currentWidget()
+        self._show_cohort(front, cohort_id, key)
+
+        def the_others(_result: Any, _error: BaseException | None) -> None:
+            if chosen == self._chosen:  # not another cohort chosen since
+                for number in range(self.tabs.count()):
+                    if self.tabs.widget(number) is not front:
+                        self._show_cohort(self.tabs.widget(number), cohort_id, key)
+
+        self.worker.submit(lambda _store: None, the_others)
+
+    def _show_cohort(self, view: QWidget, cohort_id: Any, key: str) -> None:
+        if view is self.people:
+            self.people.show_cohorts(subtree(self.tree.rows, cohort_id))
+        elif (show := getattr(view, "show_cohort", None)) is not None:
+            show(key)
 
     def on_changed(self, result: Result) -> None:
         """Read again only what the change touched."""

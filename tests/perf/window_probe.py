@@ -25,7 +25,7 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.models.store import open_store  # noqa: E402
@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     app = QApplication(sys.argv)
+    QSettings().clear()  # the window opens as on a first start, not on the tab a run left
     theme.apply(app)
     store = open_store(args.db)
     window = MainWindow(store, run_scheduler=False)
