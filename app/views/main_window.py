@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import func, select
 
-from app.models import OutboxMessage, Person
+from app.models import Person
 from app.models.store import Store, open_store
 from app.services.activity_files import with_activity_files
 from app.services.clock import utcnow
@@ -44,7 +44,6 @@ from app.services.importer import ImportInvalid, read_people
 from app.services.profile_store import default_db, default_user
 from app.services.programs import ProgramInvalid, parse_program
 from app.services.programs.export import existing_keys
-from app.services.queries.board import subtree
 from app.services.settings import PROGRAM_NAME, USER, get_setting
 from app.services.write import SYSTEM, Result, execute
 from app.views import theme
@@ -58,6 +57,7 @@ from app.views.first_start import ProfileDialog
 from app.views.inbox_view import InboxView
 from app.views.inbox_window import InboxWindow
 from app.views.main_allowing import AllowedActions
+from app.views.main_reading import ReadingViews, mail_waiting
 from app.views.main_syncing import SyncActions
 from app.views.outbox_panel import OutboxPanel
 from app.views.people_panel import PeoplePanel
@@ -71,14 +71,7 @@ from app.views.worker import DbWorker
 
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "waypoint.svg"
 
-# Flags a command's result carries (Work.record) → what to read again.
-PEOPLE_FLAGS = {"progress", "membership", "person", "people", "sessions", "signatures",
-                "content", "approvals", "definitions", "steps"}
-TREE_FLAGS = {"people", "cohorts", "definitions"}  # members or cohorts themselves changed
-ALLOWED_FLAGS = {"definitions", "staff"}  # what the user's roles allow may have changed
-
-
-class MainWindow(SyncActions, AllowedActions, QMainWindow):
+class MainWindow(ReadingViews, SyncActions, AllowedActions, QMainWindow):
     def __init__(self, store: Store, *, run_scheduler: bool = True) -> None:
         super().__init__()
         self.store = store
@@ -278,36 +271,6 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
         self._checkpoints.shutdown(wait=True)
         super().closeEvent(event)
 
-    # -- reading ----------------------------------------------------------------------------
-
-    def refresh(self) -> None:
-        self.read_allowed()
-        self.tree.refresh()
-        # The rest once the tree is in and has set off the chosen cohort's reads: on one
-        # worker, what the user looks at first is read first (on a large store the other
-        # tabs and docks take seconds).
-        self.worker.submit(lambda _store: None, lambda _result, _error: self._refresh_rest())
-
-    def _refresh_rest(self) -> None:
-        self.alerts.refresh()
-        self.outbox.refresh()
-        self.conflicts.refresh()
-        self.sync_clock.refresh()
-        self._refresh_views()
-        self.worker.submit(_mail_waiting, self._mail_counted)
-
-    def _refresh_views(self) -> None:
-        for number in range(self.tabs.count()):
-            view = self.tabs.widget(number)
-            if view is not self.people and not self._follows_tree(view) \
-                    and hasattr(view, "refresh"):
-                view.refresh()
-
-    def _follows_tree(self, view: QWidget) -> bool:
-        """A view showing the tree's cohort, which a reload of the tree chooses again and so
-        reads again: reading it besides would read it twice (seconds, on a large store)."""
-        return hasattr(view, "show_cohort") and bool(self.tree.rows)
-
     def open_inbox_window(self) -> None:
         """The approver's inbox on its own, to keep beside the main window or on a second
         screen; its decisions refresh this window too."""
@@ -324,69 +287,13 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
         number = self.tabs.indexOf(self.inbox)
         self.tabs.setTabText(number, f"&Inbox ({count})" if count else "&Inbox")
 
-    def _person_chosen(self, person: str) -> None:
-        self.timeline.show_person(person)
-
-    def _cohort_chosen(self, cohort_id: Any, key: str) -> None:
-        """Each view shows the cohort, the tab in front first, the others once its first
-        answer is in: the worker reading for them while the window draws it would slow both
-        (one interpreter), and a program cohort's list or board takes a while."""
-        self._chosen += 1
-        chosen, front = self._chosen, self.tabs.currentWidget()
-        self._show_cohort(front, cohort_id, key)
-
-        def the_others(_result: Any, _error: BaseException | None) -> None:
-            if chosen == self._chosen:  # not another cohort chosen since
-                for number in range(self.tabs.count()):
-                    if self.tabs.widget(number) is not front:
-                        self._show_cohort(self.tabs.widget(number), cohort_id, key)
-
-        self.worker.submit(lambda _store: None, the_others)
-
-    def _show_cohort(self, view: QWidget, cohort_id: Any, key: str) -> None:
-        if view is self.people:
-            self.people.show_cohorts(subtree(self.tree.rows, cohort_id))
-        elif (show := getattr(view, "show_cohort", None)) is not None:
-            show(key)
-
-    def on_changed(self, result: Result) -> None:
-        """Read again only what the change touched."""
-        self._checkpoints.submit(self.store.checkpoint)  # quick when a run left nothing
-        flags = set(result.flags)
-        if flags & ALLOWED_FLAGS or not flags:
-            self.read_allowed()  # roles or the [permissions] table may have changed
-        concerns_people = bool(flags & PEOPLE_FLAGS) or not flags
-        tree_reloads = bool(flags & TREE_FLAGS) or not flags
-        if tree_reloads:
-            self.tree.refresh()
-        elif concerns_people:
-            self.tree.refresh_badges()
-        if concerns_people and not tree_reloads:
-            self.people.refresh()
-        for number in range(self.tabs.count()):
-            view = self.tabs.widget(number)
-            if tree_reloads and self._follows_tree(view):
-                continue
-            selective = (getattr(view, "on_change", None) or getattr(view, "on_changed", None)
-                         or getattr(view, "apply_change", None))
-            if selective is not None:
-                selective(result)  # the view knows which changes concern it
-            elif view is not self.people and concerns_people and hasattr(view, "refresh"):
-                view.refresh()
-        if "alerts" in flags or not flags:
-            self.alerts.refresh()
-        if "outbox" in flags or not flags:
-            self.outbox.refresh()
-            self.worker.submit(_mail_waiting, self._mail_counted)
-        self.sync_clock.refresh()  # every command made here waits to be sent
-
     def _mail_reported(self, report: SendReport) -> None:
         """After a send: the mail waiting counted as the outbox dock lists it (the user's view;
         the report counts the whole store's)."""
         if report.sent or report.failed or report.retry:
             self.outbox.refresh()
         self._mail_configured = report.configured
-        self.worker.submit(_mail_waiting, self._mail_counted)
+        self.worker.submit(mail_waiting, self._mail_counted)
 
     def _mail_counted(self, waiting: int | None, _error: BaseException | None) -> None:
         if waiting is None:
@@ -478,12 +385,6 @@ class MainWindow(SyncActions, AllowedActions, QMainWindow):
             "Or choose No and import your own participants from the File menu.")
         if answer == QMessageBox.StandardButton.Yes:
             self.run_command("Generating demo data", GenerateDemo(at=utcnow(), size="S"))
-
-
-def _mail_waiting(store: Store) -> int:
-    with store.session() as session:
-        return session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.status == "queued")) or 0
 
 
 def _app() -> QApplication:
